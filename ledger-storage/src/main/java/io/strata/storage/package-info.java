@@ -1,0 +1,2 @@
+/** Strata ledger-storage module. */
+package io.strata.storage;

@@ -1,0 +1,2 @@
+/** Strata ops module. */
+package io.strata.ops;

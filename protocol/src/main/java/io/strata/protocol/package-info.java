@@ -1,0 +1,2 @@
+/** Strata protocol module. */
+package io.strata.protocol;

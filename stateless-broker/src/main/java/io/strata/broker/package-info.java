@@ -1,0 +1,2 @@
+/** Strata stateless-broker module. */
+package io.strata.broker;

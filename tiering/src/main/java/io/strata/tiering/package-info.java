@@ -1,0 +1,2 @@
+/** Strata tiering module. */
+package io.strata.tiering;
