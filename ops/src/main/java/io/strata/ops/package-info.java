@@ -1,2 +1,0 @@
-/** Strata ops module. */
-package io.strata.ops;
