@@ -1,2 +1,0 @@
-/** Strata protocol module. */
-package io.strata.protocol;
