@@ -27,6 +27,7 @@ import org.apache.zookeeper.Op;
  * ROOT/topics/NAME                TopicRecord JSON                    persistent, CAS-updated
  * ROOT/deleting-topics/TOPIC_ID   TopicRecord JSON                    until its logs are deleted
  * ROOT/producer-ids               {"version":1,"next":N}              CAS-allocated id blocks
+ * ROOT/ownership/LOG              {"version":1,"broker":B,"epoch":E}  owner of a partition log
  * ROOT/logs/...                   partition logs (ledger-storage's layout)
  * </pre>
  *
@@ -67,7 +68,88 @@ public final class ClusterMetadataStore {
         .thenCompose(v -> zk.ensure(root + "/brokers/ids"))
         .thenCompose(v -> zk.ensure(root + "/brokers/seqid"))
         .thenCompose(v -> zk.ensure(root + "/topics"))
-        .thenCompose(v -> zk.ensure(root + "/deleting-topics"));
+        .thenCompose(v -> zk.ensure(root + "/deleting-topics"))
+        .thenCompose(v -> zk.ensure(root + "/ownership"));
+  }
+
+  /**
+   * Who owns a partition log: the broker and the epoch it took it over with (the leader epoch
+   * clients see). {@code brokerId} is -1 after a graceful release.
+   */
+  public record Ownership(int brokerId, int epoch, int version) {}
+
+  private String ownershipPath(String logName) {
+    return root + "/ownership/" + logName;
+  }
+
+  /** The ownership record of a partition log, if it was ever owned. */
+  public CompletableFuture<Optional<Ownership>> ownership(String logName) {
+    return zk.get(ownershipPath(logName))
+        .thenApply(
+            v -> {
+              JsonNode n = json(v.data());
+              return Optional.of(
+                  new Ownership(n.path("broker").asInt(), n.path("epoch").asInt(), v.version()));
+            })
+        .exceptionallyCompose(
+            t ->
+                ZkAsync.is(t, Code.NONODE)
+                    ? CompletableFuture.completedFuture(Optional.empty())
+                    : CompletableFuture.failedFuture(t));
+  }
+
+  /**
+   * Takes a partition log over for {@code brokerId}: a compare-and-set that bumps the epoch, so
+   * that of two brokers racing, one wins and the other fails with {@code BadVersion} or {@code
+   * NodeExists}.
+   *
+   * @param expected the record read before deciding to take over, or empty if there was none
+   * @return the new ownership
+   */
+  public CompletableFuture<Ownership> claim(
+      String logName, int brokerId, Optional<Ownership> expected) {
+    int epoch = expected.map(o -> o.epoch() + 1).orElse(0);
+    byte[] data = ownershipJson(brokerId, epoch);
+    if (expected.isEmpty()) {
+      return zk.create(ownershipPath(logName), data, CreateMode.PERSISTENT)
+          .thenApply(p -> new Ownership(brokerId, epoch, 0));
+    }
+    return zk.set(ownershipPath(logName), data, expected.get().version())
+        .thenApply(v -> new Ownership(brokerId, epoch, v));
+  }
+
+  /** Marks a partition log unowned after a graceful hand-off; keeps the epoch. */
+  public CompletableFuture<Void> release(String logName, Ownership held) {
+    return zk.set(ownershipPath(logName), ownershipJson(-1, held.epoch()), held.version())
+        .thenApply(v -> (Void) null);
+  }
+
+  /** Every ownership record, by log name. */
+  public CompletableFuture<java.util.Map<String, Ownership>> allOwnerships() {
+    return zk.children(root + "/ownership")
+        .thenCompose(
+            logs -> allOf(logs, l -> ownership(l).thenApply(o -> java.util.Map.entry(l, o))))
+        .thenApply(
+            entries -> {
+              java.util.Map<String, Ownership> m = new java.util.HashMap<>();
+              entries.forEach(e -> e.getValue().ifPresent(o -> m.put(e.getKey(), o)));
+              return m;
+            });
+  }
+
+  /** Forgets the ownership of a deleted partition log. */
+  public CompletableFuture<Void> deleteOwnership(String logName) {
+    return zk.delete(ownershipPath(logName), -1)
+        .exceptionallyCompose(
+            t ->
+                ZkAsync.is(t, Code.NONODE)
+                    ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.failedFuture(t));
+  }
+
+  private static byte[] ownershipJson(int brokerId, int epoch) {
+    return ("{\"version\":1,\"broker\":" + brokerId + ",\"epoch\":" + epoch + "}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /** The cluster id, created at the first start of the first broker. */

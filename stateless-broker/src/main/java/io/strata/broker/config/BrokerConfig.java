@@ -1,0 +1,173 @@
+package io.strata.broker.config;
+
+import static io.strata.broker.config.BrokerConfigKeys.*;
+
+import io.strata.protocol.api.ProtocolConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * A broker's configuration: Kafka-style properties, read once into typed values and checked.
+ *
+ * <p>Combines the keys of the protocol server ({@link ProtocolConfig}), the broker ({@link
+ * BrokerConfigKeys}) and the storage layer. Unknown keys are logged once at WARN, as Kafka does, so
+ * a Kafka {@code server.properties} can be reused. Immutable and thread-safe.
+ */
+public final class BrokerConfig extends AbstractConfig {
+
+  /** Every broker key; the reference page is generated from it. */
+  public static final ConfigDef CONFIG_DEF =
+      BrokerConfigKeys.define(new ConfigDef(ProtocolConfig.configDef()));
+
+  private final ProtocolConfig protocol;
+  private final Map<String, Object> topicDefaults;
+
+  /**
+   * @throws ConfigException naming the key and what is wrong
+   */
+  public BrokerConfig(Map<?, ?> props) {
+    super(CONFIG_DEF, props, false);
+    this.protocol = new ProtocolConfig(props);
+    this.topicDefaults = Map.copyOf(buildTopicDefaults());
+    checkCrossFieldRules();
+  }
+
+  private Map<String, Object> buildTopicDefaults() {
+    Map<String, Object> d = new HashMap<>();
+    d.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, getInt(MESSAGE_MAX_BYTES));
+    d.put(TopicConfig.RETENTION_MS_CONFIG, retentionMs());
+    d.put(TopicConfig.RETENTION_BYTES_CONFIG, getLong(LOG_RETENTION_BYTES));
+    d.put(TopicConfig.SEGMENT_BYTES_CONFIG, getInt(LOG_SEGMENT_BYTES));
+    Long rollMs = getLong(LOG_ROLL_MS);
+    d.put(
+        TopicConfig.SEGMENT_MS_CONFIG,
+        rollMs != null ? rollMs : getInt(LOG_ROLL_HOURS) * 3_600_000L);
+    d.put(TopicConfig.CLEANUP_POLICY_CONFIG, getList(LOG_CLEANUP_POLICY));
+    d.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, getString(LOG_MESSAGE_TIMESTAMP_TYPE));
+    d.put(
+        TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG,
+        getLong(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS));
+    d.put(
+        TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG,
+        getLong(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS));
+    d.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, getInt(MIN_INSYNC_REPLICAS));
+    d.put(TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, getLong(LOG_LOCAL_RETENTION_MS));
+    d.put(TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, getLong(LOG_LOCAL_RETENTION_BYTES));
+    return d;
+  }
+
+  /** Kafka's precedence: log.retention.ms, then .minutes, then .hours; negative means forever. */
+  private long retentionMs() {
+    Long ms = getLong(LOG_RETENTION_MS);
+    if (ms != null) {
+      return ms < 0 ? -1L : ms;
+    }
+    Integer minutes = getInt(LOG_RETENTION_MINUTES);
+    if (minutes != null) {
+      return minutes < 0 ? -1L : minutes * 60_000L;
+    }
+    int hours = getInt(LOG_RETENTION_HOURS);
+    return hours < 0 ? -1L : hours * 3_600_000L;
+  }
+
+  private void checkCrossFieldRules() {
+    if (getInt(MIN_INSYNC_REPLICAS) > getInt(DEFAULT_REPLICATION_FACTOR)) {
+      throw new ConfigException(
+          MIN_INSYNC_REPLICAS
+              + "="
+              + getInt(MIN_INSYNC_REPLICAS)
+              + " exceeds "
+              + DEFAULT_REPLICATION_FACTOR
+              + "="
+              + getInt(DEFAULT_REPLICATION_FACTOR)
+              + ": the ack quorum cannot be larger than the write quorum. Lower "
+              + MIN_INSYNC_REPLICAS
+              + " or raise "
+              + DEFAULT_REPLICATION_FACTOR
+              + ".");
+    }
+    if (protocol.advertisedListeners().stream()
+        .anyMatch(e -> e.host() == null || e.host().isEmpty() || "0.0.0.0".equals(e.host()))) {
+      throw new ConfigException(
+          ProtocolConfig.ADVERTISED_LISTENERS_CONFIG
+              + " must name a host clients can reach, not 0.0.0.0 or an empty host");
+    }
+  }
+
+  /** The protocol server's part. */
+  public ProtocolConfig protocol() {
+    return protocol;
+  }
+
+  /** Configured broker id, or -1 to generate one. */
+  public int brokerId() {
+    return getInt(BROKER_ID);
+  }
+
+  public Optional<String> rack() {
+    return Optional.ofNullable(getString(BROKER_RACK));
+  }
+
+  public String zookeeperConnect() {
+    return getString(ZOOKEEPER_CONNECT);
+  }
+
+  public int zookeeperSessionTimeoutMs() {
+    return getInt(ZOOKEEPER_SESSION_TIMEOUT_MS);
+  }
+
+  public int numPartitions() {
+    return getInt(NUM_PARTITIONS);
+  }
+
+  public int defaultReplicationFactor() {
+    return getInt(DEFAULT_REPLICATION_FACTOR);
+  }
+
+  public boolean autoCreateTopics() {
+    return getBoolean(AUTO_CREATE_TOPICS_ENABLE);
+  }
+
+  public boolean deleteTopicEnable() {
+    return getBoolean(DELETE_TOPIC_ENABLE);
+  }
+
+  public long retentionCheckIntervalMs() {
+    return getLong(LOG_RETENTION_CHECK_INTERVAL_MS);
+  }
+
+  public int producerIdExpirationMs() {
+    return getInt(PRODUCER_ID_EXPIRATION_MS);
+  }
+
+  public long tailCacheBytes() {
+    return getLong(TAIL_CACHE_BYTES);
+  }
+
+  public int catchupReadaheadBytes() {
+    return getInt(CATCHUP_READAHEAD_BYTES);
+  }
+
+  public long producerSnapshotIntervalBytes() {
+    return getLong(PRODUCER_SNAPSHOT_INTERVAL_BYTES);
+  }
+
+  public long shutdownTimeoutMs() {
+    return getLong(SHUTDOWN_TIMEOUT_MS);
+  }
+
+  /** Topic-level defaults this broker applies, keyed by topic config name. */
+  public Map<String, Object> topicDefaults() {
+    return topicDefaults;
+  }
+
+  /** The effective settings of a topic with these overrides. */
+  public TopicSettings topicSettings(Map<String, String> overrides) {
+    return new TopicSettings(topicDefaults, overrides);
+  }
+}
