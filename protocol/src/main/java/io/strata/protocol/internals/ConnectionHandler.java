@@ -48,9 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Back-pressure: while the queue holds {@code maxInflightRequests} requests or {@code
  * maxInflightBytes} request bytes, or the channel is not writable (the client does not read its
- * responses), {@code autoRead} is off; it comes back on when all three are below their marks.
- * Frames already read from the socket when reading stops are still served, so a connection can
- * overshoot a cap by what one read delivered.
+ * responses), {@code autoRead} is off and no new request reaches a handler. Frames already read
+ * from the socket wait in a backlog (bounded by what one read delivered, at most one frame beyond
+ * it) and are served in order as the queue drains; reading resumes once the backlog is empty and
+ * all three are below their marks. A single request larger than the byte cap is still served.
  *
  * <p>Bad input (a header that does not parse, an API key or version we do not serve, a body that
  * does not parse) closes the connection at once, dropping any response not yet written, as Kafka
@@ -85,6 +86,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
   private final long connectionIndex;
 
   private final ArrayDeque<InFlight> queue = new ArrayDeque<>();
+  private final ArrayDeque<ByteBuffer> backlog = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private String connectionId = "unconnected";
   private InetSocketAddress remoteAddress = UNKNOWN_ADDRESS;
@@ -96,6 +98,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
   private boolean readPaused;
   private boolean inRead;
   private boolean flushNeeded;
+  private boolean draining;
 
   public ConnectionHandler(
       ApiRegistry registry,
@@ -163,6 +166,16 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
     if (closed) {
       return;
     }
+    if (!backlog.isEmpty() || mustWait()) {
+      backlog.addLast(frame);
+      updateReadState();
+      return;
+    }
+    serve(frame);
+  }
+
+  /** Parses one frame and dispatches it, or closes the connection if it is bad input. */
+  private void serve(ByteBuffer frame) {
     int size = frame.remaining();
     RequestHeader header;
     try {
@@ -220,7 +233,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (!closed) {
-      updateReadState();
+      drain(); // serves the backlog if the channel became writable
     }
     ctx.fireChannelWritabilityChanged();
   }
@@ -228,7 +241,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
-      if (!closed && queue.isEmpty()) {
+      if (!closed && queue.isEmpty() && backlog.isEmpty()) {
         log.debug("Closing connection {}: idle for connections.max.idle.ms", connectionId);
         closed = true;
         ctx.close();
@@ -341,30 +354,35 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
     drain();
   }
 
-  /** Writes every finished request at the head of the queue, in order. */
+  /**
+   * Writes every finished request at the head of the queue, in order, and serves backlogged frames
+   * while the caps allow. Not re-entrant: a synchronous completion while draining is picked up by
+   * the running loop, so the stack stays flat however long the backlog.
+   */
   private void drain() {
+    if (draining) {
+      return;
+    }
+    draining = true;
     boolean wrote = false;
-    while (!closed && !queue.isEmpty() && queue.peekFirst().done) {
-      InFlight inFlight = queue.pollFirst();
-      inflightBytes -= inFlight.size;
-      boolean error = inFlight.handlerFailed;
-      if (inFlight.response != null) {
-        ByteBuf buf = encode(inFlight);
-        if (buf != null) {
-          connectionMetrics.bytesOut(buf.readableBytes());
-          ctx.write(buf, ctx.voidPromise());
-          wrote = true;
-          error |= hasError(inFlight.response);
+    try {
+      boolean progress = true;
+      while (progress && !closed) {
+        progress = false;
+        while (!closed && !queue.isEmpty() && queue.peekFirst().done) {
+          wrote |= writeHead();
+          progress = true;
+        }
+        if (!closed && !backlog.isEmpty() && !mustWait()) {
+          serve(backlog.pollFirst());
+          progress = true;
         }
       }
-      inFlight.apiMetrics.completed(
-          System.nanoTime() - inFlight.receivedNanos, error, inFlight.handlerFailed);
-      if (inFlight.closeAfter) {
-        closed = true;
-        dropInFlight();
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        return;
-      }
+    } finally {
+      draining = false;
+    }
+    if (closed) {
+      return;
     }
     if (wrote) {
       if (inRead) {
@@ -373,9 +391,32 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         ctx.flush();
       }
     }
-    if (!closed) {
-      updateReadState();
+    updateReadState();
+  }
+
+  /** Takes the finished head off the queue and writes its response; true if bytes were written. */
+  private boolean writeHead() {
+    InFlight inFlight = queue.pollFirst();
+    inflightBytes -= inFlight.size;
+    boolean wrote = false;
+    boolean error = inFlight.handlerFailed;
+    if (inFlight.response != null) {
+      ByteBuf buf = encode(inFlight);
+      if (buf != null) {
+        connectionMetrics.bytesOut(buf.readableBytes());
+        ctx.write(buf, ctx.voidPromise());
+        wrote = true;
+        error |= hasError(inFlight.response);
+      }
     }
+    inFlight.apiMetrics.completed(
+        System.nanoTime() - inFlight.receivedNanos, error, inFlight.handlerFailed);
+    if (inFlight.closeAfter) {
+      closed = true;
+      dropInFlight();
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+    return wrote;
   }
 
   /** Serializes a response, falling back to the API's UNKNOWN_SERVER_ERROR response. */
@@ -428,11 +469,15 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
     ctx.close();
   }
 
+  /** Whether a new request must wait: a cap is reached or the client is not reading. */
+  private boolean mustWait() {
+    return queue.size() >= maxInflightRequests
+        || inflightBytes >= maxInflightBytes
+        || !ctx.channel().isWritable();
+  }
+
   private void updateReadState() {
-    boolean pause =
-        queue.size() >= maxInflightRequests
-            || inflightBytes >= maxInflightBytes
-            || !ctx.channel().isWritable();
+    boolean pause = mustWait() || !backlog.isEmpty();
     if (pause != readPaused) {
       readPaused = pause;
       ctx.channel().config().setAutoRead(!pause);
@@ -441,6 +486,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
 
   private void dropInFlight() {
     queue.clear();
+    backlog.clear();
     inflightBytes = 0;
     flushNeeded = false;
   }

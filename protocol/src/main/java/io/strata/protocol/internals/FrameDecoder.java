@@ -39,7 +39,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (rejected) {
+    if (rejected || !ctx.channel().isActive()) {
+      // Closed (here or by a later stage for bad input): what is left is never served.
       in.skipBytes(in.readableBytes());
       return;
     }

@@ -281,6 +281,58 @@ class ConnectionHandlerTest {
     }
   }
 
+  @Test
+  void framesBeyondTheRequestCapWaitInOrderUntilTheQueueDrains() {
+    try (EmbeddedServer server =
+        new EmbeddedServer(registry(), Map.of(ProtocolConfig.MAX_INFLIGHT_REQUESTS_CONFIG, 2))) {
+      server.receive(concat(metadata(0), metadata(1), metadata(2), metadata(3)));
+      assertThat(pending.calls).as("only the cap reaches the handler").hasSize(2);
+      assertThat(server.channel.config().isAutoRead()).isFalse();
+      pending.calls.get(0).answerDefault();
+      assertThat(pending.calls).hasSize(3);
+      assertThat(pending.calls.get(2).context().correlationId()).isEqualTo(2);
+      assertThat(server.channel.config().isAutoRead()).as("backlog not empty").isFalse();
+      pending.calls.get(1).answerDefault();
+      pending.calls.get(2).answerDefault();
+      pending.calls.get(3).answerDefault();
+      assertThat(server.channel.config().isAutoRead()).isTrue();
+      List<Integer> seen = new ArrayList<>();
+      collect(server, seen);
+      assertThat(seen).containsExactly(0, 1, 2, 3);
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotReadStopsDispatchUntilTheChannelIsWritableAgain() {
+    List<Integer> flushedWhenCalled = new ArrayList<>();
+    EmbeddedServer[] holder = new EmbeddedServer[1];
+    ApiRegistry registry =
+        ApiRegistry.builder()
+            .register(
+                ApiKeys.METADATA,
+                (ctx, request) -> {
+                  flushedWhenCalled.add(holder[0].channel.outboundMessages().size());
+                  return CompletableFuture.completedFuture(
+                      KafkaFrames.defaultResponse(request.apiKey(), request.version()));
+                })
+            .build();
+    try (EmbeddedServer server = new EmbeddedServer(registry)) {
+      holder[0] = server;
+      server
+          .channel
+          .config()
+          .setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1, 2));
+      server.receive(concat(metadata(0), metadata(1), metadata(2)));
+      // Each response made the channel unwritable until the end of the read flushed it, so the
+      // next request waited for that flush.
+      assertThat(flushedWhenCalled).containsExactly(0, 1, 2);
+      List<Integer> seen = new ArrayList<>();
+      collect(server, seen);
+      assertThat(seen).containsExactly(0, 1, 2);
+      assertThat(server.channel.config().isAutoRead()).isTrue();
+    }
+  }
+
   private static void releaseAll(EmbeddedServer server) {
     ByteBuf r;
     while ((r = server.nextResponse()) != null) {

@@ -37,7 +37,6 @@ public final class LeakDetection implements BeforeAllCallback, AfterAllCallback 
   @Override
   public void beforeAll(ExtensionContext context) {
     install();
-    collectLeaks();
     synchronized (leaks) {
       leaks.clear();
     }
