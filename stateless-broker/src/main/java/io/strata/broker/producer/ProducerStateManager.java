@@ -282,6 +282,48 @@ public final class ProducerStateManager {
     return it.hasNext() && !it.next().outcome.isDone();
   }
 
+  /**
+   * The committed state as a snapshot covering offsets below {@code nextOffset}: for each producer
+   * its last acknowledged batch.
+   */
+  public ProducerSnapshot snapshot(long nextOffset) {
+    List<ProducerSnapshot.Entry> entries = new ArrayList<>(committed.size());
+    for (ProducerEntry e : committed.values()) {
+      BatchMetadata last = e.batches.peekLast();
+      if (last == null) {
+        continue;
+      }
+      AppendedOffsets offsets = last.outcome.getNow(null);
+      if (offsets == null) {
+        continue;
+      }
+      entries.add(
+          new ProducerSnapshot.Entry(
+              e.producerId,
+              e.epoch,
+              last.firstSeq,
+              last.lastSeq,
+              offsets.firstOffset(),
+              offsets.lastOffset(),
+              e.lastTimestamp));
+    }
+    return new ProducerSnapshot(nextOffset, entries);
+  }
+
+  /** Loads a snapshot; batches after {@link ProducerSnapshot#nextOffset()} are then replayed. */
+  public void restore(ProducerSnapshot snapshot) {
+    for (ProducerSnapshot.Entry e : snapshot.entries()) {
+      replay(
+          e.producerId(),
+          e.epoch(),
+          e.firstSeq(),
+          e.lastSeq(),
+          e.firstOffset(),
+          e.lastOffset(),
+          e.lastTimestamp());
+    }
+  }
+
   /** Committed producers (acknowledged batches only), for DescribeProducers and snapshots. */
   public Collection<ProducerEntry> committedProducers() {
     return Collections.unmodifiableCollection(committed.values());

@@ -111,4 +111,21 @@ class ProducerStateManagerTest {
     assertThat(state.removeExpired(1000L + 60_000, 60_000)).isEqualTo(1);
     assertThat(state.committedProducers()).extracting(e -> e.producerId()).containsExactly(8L);
   }
+
+  @Test
+  void snapshotAndRestoreKeepDuplicateDetectionOfTheLastBatch() {
+    appendAndAck(7, (short) 1, 0, 9, 100);
+    appendAndAck(7, (short) 1, 10, 19, 110);
+    state.onAppendStarted(8, (short) 0, 0, 4, 1000L); // in flight: not in the snapshot
+    ProducerSnapshot snap = state.snapshot(120);
+    assertThat(snap.entries()).hasSize(1);
+
+    ProducerStateManager restored = new ProducerStateManager();
+    restored.restore(ProducerSnapshot.decode(snap.encode()));
+    assertThat(restored.check(7, (short) 1, 10, 19).duplicateOf().outcome().join().firstOffset())
+        .isEqualTo(110);
+    assertThat(restored.check(7, (short) 1, 20, 29).accepted()).isTrue();
+    assertThat(restored.check(7, (short) 1, 25, 29).error())
+        .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+  }
 }
