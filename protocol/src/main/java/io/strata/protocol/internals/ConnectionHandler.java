@@ -254,7 +254,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (!closed) {
-      log.debug("Closing connection {}: {}", connectionId, cause.toString());
+      if (cause instanceof java.io.IOException) {
+        log.debug("Closing connection {}: {}", connectionId, cause.toString());
+      } else {
+        // Not the network and not bad input (both handled elsewhere): a bug worth seeing once.
+        log.warn("Closing connection {} after an unexpected error", connectionId, cause);
+      }
       closed = true;
       dropInFlight();
       ctx.close();
