@@ -139,17 +139,18 @@ public final class ProtocolConfig extends AbstractConfig {
               100,
               Range.atLeast(1),
               Importance.MEDIUM,
-              "Per connection: once this many requests are received and not yet answered, the"
-                  + " server stops reading from the socket until fewer are.")
+              "Per connection: at most this many requests are handed to handlers and not yet"
+                  + " answered; at the cap the server stops reading the socket, and requests it has"
+                  + " already read wait, in order, until fewer are in flight.")
           .define(
               MAX_INFLIGHT_BYTES_CONFIG,
               Type.LONG,
               16L * 1024 * 1024,
               Range.atLeast(1),
               Importance.MEDIUM,
-              "Per connection: once received and not yet answered requests add up to this many"
-                  + " bytes, the server stops reading from the socket until they add up to less. A"
-                  + " single larger request is still accepted.");
+              "Per connection: once requests handed to handlers and not yet answered add up to"
+                  + " this many bytes, the server stops reading the socket and further requests wait"
+                  + " until they add up to less. A single larger request is still served.");
 
   private final List<Endpoint> listeners;
   private final List<Endpoint> advertisedListeners;

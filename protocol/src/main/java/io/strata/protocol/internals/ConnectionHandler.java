@@ -254,7 +254,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (!closed) {
-      log.debug("Closing connection {}: {}", connectionId, cause.toString());
+      if (cause instanceof java.io.IOException) {
+        log.debug("Closing connection {}: {}", connectionId, cause.toString());
+      } else {
+        // Not the network and not bad input (both handled elsewhere): a bug worth seeing once.
+        log.warn("Closing connection {} after an unexpected error", connectionId, cause);
+      }
       closed = true;
       dropInFlight();
       ctx.close();
@@ -301,13 +306,25 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
   private void onComplete(InFlight inFlight, AbstractResponse response, Throwable error) {
     EventExecutor loop = ctx.executor();
     if (loop.inEventLoop()) {
-      complete(inFlight, response, error);
+      completeGuarded(inFlight, response, error);
     } else {
       try {
-        loop.execute(() -> complete(inFlight, response, error));
+        loop.execute(() -> completeGuarded(inFlight, response, error));
       } catch (RejectedExecutionException e) {
         // The server is shutting down and the connection with it; nothing is left to answer.
       }
+    }
+  }
+
+  /**
+   * Runs inside a future callback or an event-loop task, where an exception would be swallowed or
+   * only logged by Netty: route it to {@link #exceptionCaught} so the connection is closed.
+   */
+  private void completeGuarded(InFlight inFlight, AbstractResponse response, Throwable error) {
+    try {
+      complete(inFlight, response, error);
+    } catch (RuntimeException e) {
+      exceptionCaught(ctx, e);
     }
   }
 

@@ -40,9 +40,13 @@ public final class ProtocolMetrics implements AutoCloseable {
   public static final String GROUP = "strata-protocol";
 
   /** Latencies above this many milliseconds land in the histogram's last bucket. */
-  private static final double MAX_LATENCY_MS = 30_000;
+  private static final double MAX_LATENCY_MS = 10_000;
 
-  private static final int HISTOGRAM_BYTES = 4_000;
+  /**
+   * 2,000 buckets growing linearly in width: 5 µs wide near zero, about 0.1 ms at 1 ms and 1 ms at
+   * 100 ms. 8 KB per sample window and API.
+   */
+  private static final int HISTOGRAM_BYTES = 8_000;
 
   private final Metrics metrics;
   private final ApiMetrics[] byApiId;

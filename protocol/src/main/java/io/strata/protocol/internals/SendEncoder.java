@@ -86,6 +86,12 @@ public final class SendEncoder {
       return false;
     }
 
+    /**
+     * Only a response carrying {@code FileRecords} gets here, and reading the file would then
+     * happen on the event loop. Strata's broker serves records from memory, BookKeeper or the tier
+     * as {@code MemoryRecords}; if file-backed records ever appear, give them a {@code FileRegion}
+     * path instead.
+     */
     @Override
     public long transferFrom(FileChannel fileChannel, long position, long count)
         throws IOException {
