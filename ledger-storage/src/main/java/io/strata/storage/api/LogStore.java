@@ -46,6 +46,12 @@ public interface LogStore extends AutoCloseable {
    * BookKeeper client and ZooKeeper handle it owns. Blocking; call it at shutdown, not on an event
    * loop.
    */
+  /**
+   * The number of bookies that accept writes now (registered and not read-only): the largest
+   * ensemble a new ledger can have.
+   */
+  CompletableFuture<Integer> writableBookies();
+
   @Override
   void close();
 }

@@ -115,6 +115,20 @@ public final class BookKeeperLogStore implements LogStore {
   }
 
   @Override
+  public CompletableFuture<Integer> writableBookies() {
+    try {
+      // The client API has no registration view; its one implementation does.
+      return ((org.apache.bookkeeper.client.BookKeeper) bk)
+          .getMetadataClientDriver()
+          .getRegistrationClient()
+          .getWritableBookies()
+          .thenApply(v -> v.getValue().size());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(Errors.map("list writable bookies", e));
+    }
+  }
+
+  @Override
   public CompletableFuture<PartitionLog> open(String logName, LogConfig config, long epoch) {
     try {
       LogMetadataStore.checkName(logName);

@@ -3,6 +3,9 @@ package io.strata.broker.config;
 import static io.strata.broker.config.BrokerConfigKeys.*;
 
 import io.strata.protocol.api.ProtocolConfig;
+import io.strata.storage.api.LogStore;
+import io.strata.storage.api.LogStoreConfig;
+import io.strata.storage.internals.BookKeeperLogStore;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +13,7 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.utils.Time;
 
 /**
  * A broker's configuration: Kafka-style properties, read once into typed values and checked.
@@ -25,6 +29,7 @@ public final class BrokerConfig extends AbstractConfig {
       BrokerConfigKeys.define(new ConfigDef(ProtocolConfig.configDef()));
 
   private final ProtocolConfig protocol;
+  private final LogStoreConfig storage;
   private final Map<String, Object> topicDefaults;
 
   /**
@@ -33,6 +38,9 @@ public final class BrokerConfig extends AbstractConfig {
   public BrokerConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
     this.protocol = new ProtocolConfig(props);
+    Map<String, Object> storageProps = new HashMap<>();
+    props.forEach((k, v) -> storageProps.put(String.valueOf(k), v));
+    this.storage = new LogStoreConfig(storageProps);
     this.topicDefaults = Map.copyOf(buildTopicDefaults());
     checkCrossFieldRules();
   }
@@ -113,12 +121,27 @@ public final class BrokerConfig extends AbstractConfig {
     return Optional.ofNullable(getString(BROKER_RACK));
   }
 
+  /** The storage layer's part. */
+  public LogStoreConfig storage() {
+    return storage;
+  }
+
   public String zookeeperConnect() {
-    return getString(ZOOKEEPER_CONNECT);
+    return storage.zookeeperConnect();
   }
 
   public int zookeeperSessionTimeoutMs() {
-    return getInt(ZOOKEEPER_SESSION_TIMEOUT_MS);
+    return storage.zookeeperSessionTimeoutMs();
+  }
+
+  /** ZooKeeper path under which all of Strata's metadata lives. */
+  public String metadataRoot() {
+    return storage.metadataRoot();
+  }
+
+  /** Starts the BookKeeper-backed log store this config describes (blocking; start-up only). */
+  public static LogStore openLogStore(BrokerConfig config) throws java.io.IOException {
+    return BookKeeperLogStore.start(config.storage(), Time.SYSTEM);
   }
 
   public int numPartitions() {

@@ -18,8 +18,6 @@ public final class BrokerConfigKeys {
 
   public static final String BROKER_ID = "broker.id";
   public static final String BROKER_RACK = "broker.rack";
-  public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
-  public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
   public static final String NUM_PARTITIONS = "num.partitions";
   public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
   public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
@@ -65,21 +63,6 @@ public final class BrokerConfigKeys {
         null,
         Importance.LOW,
         "Rack of the broker, shown to clients in metadata.");
-    def.define(
-        ZOOKEEPER_CONNECT,
-        Type.STRING,
-        ConfigDef.NO_DEFAULT_VALUE,
-        new ConfigDef.NonEmptyString(),
-        Importance.HIGH,
-        "ZooKeeper connect string (host:port[,host:port...]) of the cluster's metadata store.");
-    def.define(
-        ZOOKEEPER_SESSION_TIMEOUT_MS,
-        Type.INT,
-        18000,
-        Range.between(2000, 600_000),
-        Importance.MEDIUM,
-        "ZooKeeper session timeout. A broker that loses its session stops serving its"
-            + " partitions; other brokers take them over after this long.");
     def.define(
         NUM_PARTITIONS,
         Type.INT,

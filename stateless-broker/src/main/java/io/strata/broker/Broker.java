@@ -1,0 +1,272 @@
+package io.strata.broker;
+
+import io.strata.broker.config.BrokerConfig;
+import io.strata.broker.fetch.DelayedFetchQueue;
+import io.strata.broker.handlers.BrokerHandlers;
+import io.strata.broker.metadata.BrokerRegistration;
+import io.strata.broker.metadata.ClusterMetadataStore;
+import io.strata.broker.metadata.MetadataCache;
+import io.strata.broker.metadata.ZkAsync;
+import io.strata.broker.partition.PartitionManager;
+import io.strata.broker.producer.ProducerIdManager;
+import io.strata.broker.topic.TopicService;
+import io.strata.protocol.api.ApiRegistry;
+import io.strata.protocol.api.ProtocolServer;
+import io.strata.storage.api.LogStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.utils.Time;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Strata broker: serves the Kafka protocol for the partitions it owns, keeps nothing that matters
+ * locally, and registers in ZooKeeper.
+ *
+ * <p>Lifecycle: {@link #start()} connects to ZooKeeper and the bookies, registers, and starts
+ * serving (blocking; call it from a main thread, never an event loop). {@link #close()} is a
+ * controlled shutdown: appends in flight finish, every partition's ledger is sealed and its
+ * ownership released, then the broker unregisters and stops.
+ *
+ * <p>Threads: Netty event loops (protocol), a pool running each partition's serial executor, a
+ * single metadata thread completing ZooKeeper calls in order, and one scheduler thread.
+ */
+public final class Broker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+  private final BrokerConfig config;
+  private final LogStoreFactory logStoreFactory;
+  private final Time time;
+  private final Metrics metrics = new Metrics();
+  private final ExecutorService metadataExecutor =
+      Executors.newSingleThreadExecutor(named("strata-metadata"));
+  private final ExecutorService pool =
+      Executors.newFixedThreadPool(
+          Math.max(2, Runtime.getRuntime().availableProcessors()), named("strata-partition"));
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(named("strata-scheduler"));
+
+  private ZooKeeper zk;
+  private LogStore logs;
+  private ClusterMetadataStore store;
+  private MetadataCache cache;
+  private PartitionManager partitions;
+  private ProtocolServer server;
+  private DelayedFetchQueue<TopicIdPartition> delayedFetches;
+  private int brokerId = -1;
+  private String clusterId;
+  private volatile boolean closed;
+
+  /** Creates the storage layer once ZooKeeper is reachable. */
+  @FunctionalInterface
+  public interface LogStoreFactory {
+    LogStore create(BrokerConfig config) throws Exception;
+  }
+
+  public Broker(BrokerConfig config, LogStoreFactory logStoreFactory, Time time) {
+    this.config = config;
+    this.logStoreFactory = logStoreFactory;
+    this.time = time;
+  }
+
+  /**
+   * Connects, registers and serves. Blocks until the broker serves or fails.
+   *
+   * @throws Exception with a message naming what could not be reached or configured
+   */
+  public synchronized void start() throws Exception {
+    String root = config.metadataRoot();
+    zk = connectZooKeeper();
+    ZkAsync zkAsync = new ZkAsync(zk, metadataExecutor);
+    store = new ClusterMetadataStore(zkAsync, root);
+    store.init().get(30, TimeUnit.SECONDS);
+    clusterId = store.clusterId().get(30, TimeUnit.SECONDS);
+    brokerId =
+        config.brokerId() >= 0
+            ? config.brokerId()
+            : store.generateBrokerId().get(30, TimeUnit.SECONDS);
+    logs = logStoreFactory.create(config);
+    cache = new MetadataCache(store, root);
+    cache.start().get(30, TimeUnit.SECONDS);
+
+    delayedFetches = new DelayedFetchQueue<>(pool);
+    ProducerIdManager producerIds = new ProducerIdManager(store);
+    partitions =
+        new PartitionManager(
+            brokerId,
+            config,
+            store,
+            cache,
+            logs,
+            producerIds,
+            time,
+            pool,
+            scheduler,
+            PartitionManager.OWN_EVERYTHING,
+            root,
+            delayedFetches);
+    TopicService topics = new TopicService(config, store, cache, partitions);
+    ApiRegistry.Builder registry = ApiRegistry.builder();
+    new BrokerHandlers(
+            config,
+            brokerId,
+            clusterId,
+            cache,
+            topics,
+            partitions,
+            producerIds,
+            delayedFetches,
+            time)
+        .register(registry);
+    server = new ProtocolServer(config.protocol(), registry.build(), metrics);
+    server.start();
+
+    registerWithRetry(
+        new BrokerRegistration(
+            brokerId, advertisedEndpoints(), config.rack(), time.milliseconds()));
+    partitions.start().get(60, TimeUnit.SECONDS);
+    topics.resumeDeletions();
+    log.info("Broker {} of cluster {} serving on {}", brokerId, clusterId, advertisedEndpoints());
+  }
+
+  private ZooKeeper connectZooKeeper() throws Exception {
+    CountDownLatch connected = new CountDownLatch(1);
+    ZooKeeper client =
+        new ZooKeeper(
+            config.zookeeperConnect(),
+            config.zookeeperSessionTimeoutMs(),
+            event -> {
+              if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+              } else if (event.getState() == Watcher.Event.KeeperState.Expired) {
+                log.error(
+                    "ZooKeeper session of broker {} expired: it no longer serves its partitions",
+                    brokerId);
+              }
+            });
+    if (!connected.await(config.zookeeperSessionTimeoutMs(), TimeUnit.MILLISECONDS)) {
+      client.close();
+      throw new IllegalStateException(
+          "Could not connect to ZooKeeper at "
+              + config.zookeeperConnect()
+              + " within "
+              + config.zookeeperSessionTimeoutMs()
+              + " ms: is it running, and is zookeeper.connect right?");
+    }
+    return client;
+  }
+
+  /**
+   * Registers; if a previous incarnation of this broker id is still registered (its session has not
+   * expired yet after a crash), waits for ZooKeeper to expire it.
+   */
+  private void registerWithRetry(BrokerRegistration reg) throws Exception {
+    long deadline = time.milliseconds() + 2L * config.zookeeperSessionTimeoutMs() + 5000;
+    boolean logged = false;
+    while (true) {
+      try {
+        store.registerBroker(reg).get(30, TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!ZkAsync.is(e, org.apache.zookeeper.KeeperException.Code.NODEEXISTS)
+            || time.milliseconds() > deadline) {
+          throw new IllegalStateException(
+              "Could not register broker " + brokerId + " in ZooKeeper: " + e.getCause(), e);
+        }
+        if (!logged) {
+          log.info(
+              "Broker id {} is still registered by a previous session; waiting for it to expire",
+              brokerId);
+          logged = true;
+        }
+        time.sleep(200);
+      }
+    }
+  }
+
+  private Map<String, String> advertisedEndpoints() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (var e : server.advertisedEndpoints()) {
+      out.put(e.listener(), e.host() + ":" + e.port());
+    }
+    return out;
+  }
+
+  public int brokerId() {
+    return brokerId;
+  }
+
+  public String clusterId() {
+    return clusterId;
+  }
+
+  /** The port the first listener is bound to. */
+  public int boundPort() {
+    return server.boundPort();
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public PartitionManager partitions() {
+    return partitions;
+  }
+
+  /** Controlled shutdown; idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info("Broker {} shutting down", brokerId);
+    if (partitions != null) {
+      partitions.close();
+    }
+    if (store != null && brokerId >= 0) {
+      try {
+        store.unregisterBroker(brokerId).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("Could not unregister broker {}: {}", brokerId, e.toString());
+      }
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (logs != null) {
+      logs.close();
+    }
+    if (zk != null) {
+      try {
+        zk.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    scheduler.shutdownNow();
+    pool.shutdown();
+    metadataExecutor.shutdown();
+    metrics.close();
+    log.info("Broker {} stopped", brokerId);
+  }
+
+  private static java.util.concurrent.ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
