@@ -21,7 +21,8 @@
 # For each system and pair, one after the other (never both at once), on a fresh data directory:
 #   1. start the servers, wait for readiness with a deadline (log line / ready line, then the
 #      topic creation itself, retried until the deadline)
-#   2. create topic `bench` (--partitions, default 6) with TopicCommand
+#   2. create topic `bench` (--partitions, default 6) with TopicCommand; warm-up, not measured:
+#      produce and read --warmup-records (default 100000) on topic `bench-warmup`
 #   3. ProducerPerformance: --num-records N, --record-size 1024, --throughput -1, acks=all,
 #      every other producer setting at the kafka-clients 4.3.1 default
 #   4. ConsumerPerformance: catch-up read of all N records from the beginning (new group)
@@ -63,9 +64,10 @@ PAIRS=1,3
 RECORDS=1000000
 RECORD_SIZE=1024
 PARTITIONS=6
-E2E_MESSAGES=5000
+E2E_MESSAGES=3000
+WARMUP_RECORDS=100000
 PORT_BASE=39092
-START_TIMEOUT=120
+START_TIMEOUT=180
 STRATA_START_TIMEOUT=900
 PHASE_TIMEOUT=900
 STOP_GRACE=20
@@ -90,6 +92,8 @@ Runs Apache Kafka $KAFKA_BROKER_VERSION and Strata side by side with Kafka's own
   --record-size BYTES        record size (default: $RECORD_SIZE)
   --partitions P             partitions of the benchmark topic (default: $PARTITIONS)
   --e2e-messages M           EndToEndLatency round trips (default: $E2E_MESSAGES)
+  --warmup-records N         records produced and read on topic bench-warmup before the measured
+                             runs, not measured (default: $WARMUP_RECORDS; 0 disables)
   --results DIR              where raw outputs, summary.csv/json and tables.txt go
                              (default: integration-tests/bench/target/results/<timestamp>)
   --work-dir DIR             parent of the temporary data directories, deleted at the end
@@ -114,6 +118,7 @@ while [ $# -gt 0 ]; do
     --record-size) RECORD_SIZE="$2"; shift 2 ;;
     --partitions) PARTITIONS="$2"; shift 2 ;;
     --e2e-messages) E2E_MESSAGES="$2"; shift 2 ;;
+    --warmup-records) WARMUP_RECORDS="$2"; shift 2 ;;
     --results) RESULTS_DIR="$2"; shift 2 ;;
     --work-dir) WORK_BASE="$2"; shift 2 ;;
     --strata-cmd) STRATA_CMD="$2"; shift 2 ;;
@@ -132,6 +137,7 @@ IFS=',' read -r -a PAIR_LIST <<<"$PAIRS"
 for p in "${PAIR_LIST[@]}"; do
   case "$p" in 1|3) ;; *) echo "compare.sh: --pairs takes 1 and/or 3, got '$p'" >&2; exit 2 ;; esac
 done
+[[ "$WARMUP_RECORDS" =~ ^[0-9]+$ ]] || { echo "compare.sh: WARMUP_RECORDS must be a number" >&2; exit 2; }
 for v in RECORDS RECORD_SIZE PARTITIONS E2E_MESSAGES PORT_BASE START_TIMEOUT STRATA_START_TIMEOUT PHASE_TIMEOUT; do
   [[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || { echo "compare.sh: $v must be a positive integer" >&2; exit 2; }
 done
@@ -178,6 +184,9 @@ sessions_cpu_ticks() {
   done
   echo "$total"
 }
+
+# Busy CPU ticks of the whole host (all CPUs) from /proc/stat: user+nice+system+irq+softirq+steal.
+host_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 
 session_alive() { [ -n "$(session_pids "$1")" ]; }
 
@@ -436,21 +445,23 @@ start_strata() {
 # ---- one system, one pair ------------------------------------------------------------------------
 declare -A R   # R[pair:system:metric]
 METRICS=(produce_mib_s produce_rec_s produce_p50_ms produce_p99_ms e2e_p50_ms e2e_p99_ms consume_mib_s produce_cpu_s_per_gib consume_cpu_s_per_gib)
-EXTRA=(records_sent produce_avg_ms produce_max_ms produce_s produce_cpu_s consume_mib_s_incl_join consume_records consume_mib consume_s consume_cpu_s e2e_avg_ms e2e_p999_ms status)
+# produce_host_cpu_s / consume_host_cpu_s: busy CPU-seconds of the whole machine during the run
+# (servers + the tool + anything else running): with $(nproc) CPUs, wall seconds x CPUs is the most.
+EXTRA=(records_sent produce_avg_ms produce_max_ms produce_s produce_cpu_s produce_host_cpu_s consume_mib_s_incl_join consume_records consume_mib consume_s consume_cpu_s consume_host_cpu_s e2e_avg_ms e2e_p999_ms loadavg_at_start status)
 
-create_topic() {
-  local pair="$1" out="$2" rf="$1" deadline=$((SECONDS + START_TIMEOUT)) cfg=() rc
+create_topic() { # PAIR TOPIC OUT
+  local pair="$1" topic="$2" out="$3" rf="$1" deadline=$((SECONDS + START_TIMEOUT)) cfg=() rc
   [ "$pair" -ge 3 ] && cfg=(--config min.insync.replicas=2)
   while :; do
     rc=0
     run_tool create-topic "$out" "$out.err" org.apache.kafka.tools.TopicCommand \
-      --bootstrap-server "$BOOTSTRAP" --create --topic "$TOPIC" --partitions "$PARTITIONS" \
+      --bootstrap-server "$BOOTSTRAP" --create --topic "$topic" --partitions "$PARTITIONS" \
       --replication-factor "$rf" "${cfg[@]}" || rc=$?
     [ $rc -eq 0 ] && return 0
     grep -q 'already exists' "$out" "$out.err" 2>/dev/null && return 0
     if [ $SECONDS -ge $deadline ]; then
       cat "$out" "$out.err" >&2 || true
-      warn "could not create topic '$TOPIC' within ${START_TIMEOUT}s"
+      warn "could not create topic '$topic' within ${START_TIMEOUT}s"
       return 1
     fi
     sleep 2
@@ -467,7 +478,8 @@ run_system() {
   mkdir -p "$raw" "$data"
   CURRENT_LOG_DIR="$raw"
   R[$key:status]=ok
-  log "pair $pair | $sys: starting $label"
+  R[$key:loadavg_at_start]="$(cut -d' ' -f1 /proc/loadavg)"
+  log "pair $pair | $sys: starting $label (load average ${R[$key:loadavg_at_start]})"
   local t=$SECONDS
   if [ "$sys" = kafka ]; then
     start_kafka "$pair" "$data" || { R[$key:status]="start failed"; finish_system "$data"; return 0; }
@@ -475,16 +487,31 @@ run_system() {
     start_strata "$pair" "$data" || { R[$key:status]="$STRATA_STATUS"; finish_system "$data"; return 0; }
   fi
   log "pair $pair | $sys: started in $((SECONDS - t))s, bootstrap $BOOTSTRAP; creating topic '$TOPIC' ($PARTITIONS partitions, RF $pair)"
-  create_topic "$pair" "$raw/topic.out" || { R[$key:status]="topic creation failed"; finish_system "$data"; return 0; }
+  create_topic "$pair" "$TOPIC" "$raw/topic.out" || { R[$key:status]="topic creation failed"; finish_system "$data"; return 0; }
+
+  # -- warm-up (not measured): the same produce and catch-up read on a topic of its own, so that
+  # neither system is measured while its JIT compiler is still busy.
+  if [ "$WARMUP_RECORDS" -gt 0 ]; then
+    log "pair $pair | $sys: warm-up (not measured): produce and read $WARMUP_RECORDS records on '$TOPIC-warmup'"
+    if ! { create_topic "$pair" "$TOPIC-warmup" "$raw/warmup-topic.out" &&
+           run_tool warm-up "$raw/warmup-produce.out" "$raw/warmup-produce.err" org.apache.kafka.tools.ProducerPerformance \
+             --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC-warmup" --num-records "$WARMUP_RECORDS" \
+             --record-size "$RECORD_SIZE" --throughput -1 --command-property acks=all &&
+           run_tool warm-up "$raw/warmup-consume.out" "$raw/warmup-consume.err" org.apache.kafka.tools.ConsumerPerformance \
+             --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC-warmup" --num-records "$WARMUP_RECORDS" --timeout 30000; }; then
+      warn "pair $pair | $sys: warm-up failed; see $raw/warmup-*"
+    fi
+  fi
 
   # -- produce
   log "pair $pair | $sys: ProducerPerformance $RECORDS x $RECORD_SIZE B, acks=all, throughput unthrottled"
-  local c0 c1 s0 rc=0 line
-  c0=$(sessions_cpu_ticks); s0=$(date +%s.%N)
+  local c0 c1 h0 h1 s0 rc=0 line
+  c0=$(sessions_cpu_ticks); h0=$(host_busy_ticks); s0=$(date +%s.%N)
   run_tool produce "$raw/produce.out" "$raw/produce.err" org.apache.kafka.tools.ProducerPerformance \
     --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC" --num-records "$RECORDS" \
     --record-size "$RECORD_SIZE" --throughput -1 --command-property acks=all || rc=$?
-  c1=$(sessions_cpu_ticks)
+  c1=$(sessions_cpu_ticks); h1=$(host_busy_ticks)
+  R[$key:produce_host_cpu_s]=$(cpu_seconds "$h0" "$h1")
   R[$key:produce_s]=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   line="$(grep -E '^[0-9]+ records sent, .* 99\.9th' "$raw/produce.out" | tail -n 1 || true)"
   if [ $rc -eq 0 ] && [ -n "$line" ]; then
@@ -496,7 +523,7 @@ run_system() {
     R[$key:produce_cpu_s]=$(cpu_seconds "$c0" "$c1")
     R[$key:produce_cpu_s_per_gib]=$(per_gib "${R[$key:produce_cpu_s]}" \
       "$(awk -v n="${R[$key:records_sent]}" -v s="$RECORD_SIZE" 'BEGIN { print n * s / 1073741824 }')")
-    log "pair $pair | $sys: produce ${R[$key:produce_mib_s]} MiB/s, ${R[$key:produce_rec_s]} rec/s, p50 ${R[$key:produce_p50_ms]} ms, p99 ${R[$key:produce_p99_ms]} ms, broker CPU ${R[$key:produce_cpu_s]} s (${R[$key:produce_s]} s)"
+    log "pair $pair | $sys: produce ${R[$key:produce_mib_s]} MiB/s, ${R[$key:produce_rec_s]} rec/s, p50 ${R[$key:produce_p50_ms]} ms, p99 ${R[$key:produce_p99_ms]} ms, broker CPU ${R[$key:produce_cpu_s]} s, host busy ${R[$key:produce_host_cpu_s]} CPU-s in ${R[$key:produce_s]} s"
   else
     tail -n 5 "$raw/produce.err" >&2 || true
     warn "pair $pair | $sys: ProducerPerformance failed (exit $rc); see $raw/produce.*"
@@ -506,10 +533,11 @@ run_system() {
   # -- catch-up consume of everything just produced
   local expect="${R[$key:records_sent]:-$RECORDS}"
   log "pair $pair | $sys: ConsumerPerformance catch-up read of $expect records from the beginning"
-  rc=0; c0=$(sessions_cpu_ticks); s0=$(date +%s.%N)
+  rc=0; c0=$(sessions_cpu_ticks); h0=$(host_busy_ticks); s0=$(date +%s.%N)
   run_tool consume "$raw/consume.out" "$raw/consume.err" org.apache.kafka.tools.ConsumerPerformance \
     --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC" --num-records "$expect" --timeout 30000 || rc=$?
-  c1=$(sessions_cpu_ticks)
+  c1=$(sessions_cpu_ticks); h1=$(host_busy_ticks)
+  R[$key:consume_host_cpu_s]=$(cpu_seconds "$h0" "$h1")
   R[$key:consume_s]=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   # rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
@@ -521,7 +549,7 @@ run_system() {
     R[$key:consume_cpu_s_per_gib]=$(per_gib "${R[$key:consume_cpu_s]}" "$(awk -v m="${R[$key:consume_mib]}" 'BEGIN { print m / 1024 }')")
     [ "${R[$key:consume_records]}" -ge "$expect" ] 2>/dev/null ||
       warn "pair $pair | $sys: consumed ${R[$key:consume_records]} of $expect records"
-    log "pair $pair | $sys: consume ${R[$key:consume_mib_s]} MiB/s (fetch time; ${R[$key:consume_mib_s_incl_join]} incl. group join), broker CPU ${R[$key:consume_cpu_s]} s (${R[$key:consume_s]} s)"
+    log "pair $pair | $sys: consume ${R[$key:consume_mib_s]} MiB/s (fetch time; ${R[$key:consume_mib_s_incl_join]} incl. group join), broker CPU ${R[$key:consume_cpu_s]} s, host busy ${R[$key:consume_host_cpu_s]} CPU-s in ${R[$key:consume_s]} s"
   else
     tail -n 5 "$raw/consume.err" >&2 || true
     warn "pair $pair | $sys: ConsumerPerformance failed (exit $rc); see $raw/consume.*"
@@ -554,6 +582,12 @@ run_system() {
 val() { local v="${R[$1]:-}"; echo "${v:-n/a}"; }
 ratio() { awk -v s="$1" -v k="$2" 'BEGIN { if (s ~ /^[0-9.]+$/ && k ~ /^[0-9.]+$/ && k > 0) printf "%.2fx", s / k; else print "n/a" }'; }
 
+# "H% (S%)": busy share of all CPUs during a run, and the servers' own share. Arg: pair:sys:phase
+busy_pct() {
+  awk -v h="$(val "$1_host_cpu_s")" -v c="$(val "$1_cpu_s")" -v w="$(val "$1_s")" -v n="$(nproc)" \
+    'BEGIN { if (w > 0 && h ~ /^[0-9.]+$/) printf "%.0f%% (%s)", 100 * h / (w * n), (c ~ /^[0-9.]+$/) ? sprintf("%.0f%%", 100 * c / (w * n)) : "n/a"; else print "n/a" }'
+}
+
 print_table() {
   local pair="$1" m row
   local title
@@ -561,7 +595,7 @@ print_table() {
     title="Pair 3: Kafka 3 brokers (RF 3, min.insync.replicas 2) vs Strata 3 bookies (write quorum 3, ack quorum 2)"
   echo
   echo "$title"
-  echo "  $RECORDS records x $RECORD_SIZE B, acks=all, $PARTITIONS partitions; e2e: $E2E_MESSAGES round trips; MiB = 2^20 bytes"
+  echo "  $RECORDS records x $RECORD_SIZE B, acks=all, $PARTITIONS partitions, after a $WARMUP_RECORDS-record warm-up; e2e: $E2E_MESSAGES round trips; MiB = 2^20 bytes"
   printf '  %-13s %9s %9s %9s %9s %9s %9s %9s %10s %10s\n' "" "produce" "produce" "produce" "produce" "e2e" "e2e" "catch-up" "CPU-s/GiB" "CPU-s/GiB"
   printf '  %-13s %9s %9s %9s %9s %9s %9s %9s %10s %10s\n' "" "MiB/s" "rec/s" "p50 ms" "p99 ms" "p50 ms" "p99 ms" "MiB/s" "produce" "consume"
   for row in kafka strata; do
@@ -573,6 +607,13 @@ print_table() {
     local st="${R[$pair:$row:status]:-not run}"
     [ "$st" = ok ] && echo || echo "   ($st)"
   done
+  # How busy the whole machine was: a benchmark on a shared machine competes with other work.
+  local busy=""
+  for row in kafka strata; do
+    [ "${R[$pair:$row:produce_s]:-}" ] || continue
+    busy+="${busy:+; }$([ $row = kafka ] && echo Kafka || echo Strata) $(busy_pct "$pair:$row:produce") / $(busy_pct "$pair:$row:consume")"
+  done
+  [ -z "$busy" ] || echo "  machine busy during produce / catch-up, all $(nproc) CPUs (servers' share): $busy"
   if [ "$ONLY" = both ]; then
     local cells=()
     for m in "${METRICS[@]}"; do cells+=("$(ratio "$(val "$pair:strata:$m")" "$(val "$pair:kafka:$m")")"); done
@@ -627,7 +668,7 @@ LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "host: $(uname -srm), $(nproc) CPUs, load average at start $LOADAVG_START"
   echo "java: $(java -version 2>&1 | head -n 1)"
   echo "kafka broker: kafka_2.13 $KAFKA_BROKER_VERSION; tools: kafka-tools $KAFKA_TOOLS_VERSION"
-  echo "options: --only $ONLY --pairs $PAIRS --records $RECORDS --record-size $RECORD_SIZE --partitions $PARTITIONS --e2e-messages $E2E_MESSAGES"
+  echo "options: --only $ONLY --pairs $PAIRS --records $RECORDS --record-size $RECORD_SIZE --partitions $PARTITIONS --e2e-messages $E2E_MESSAGES --warmup-records $WARMUP_RECORDS"
   echo "strata: $STRATA_CMD"
 } >"$RESULTS_DIR/env.txt"
 log "results: $RESULTS_DIR"
