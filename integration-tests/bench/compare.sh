@@ -66,7 +66,7 @@ RECORD_SIZE=1024
 PARTITIONS=6
 E2E_MESSAGES=3000
 WARMUP_RECORDS=100000
-PORT_BASE=39092
+PORT_BASE=21092
 START_TIMEOUT=180
 STRATA_START_TIMEOUT=900
 PHASE_TIMEOUT=900
@@ -100,7 +100,9 @@ Runs Apache Kafka $KAFKA_BROKER_VERSION and Strata side by side with Kafka's own
                              (default: integration-tests/bench/target/tmp; use a real disk, not
                              tmpfs, or Strata's fsyncs cost nothing)
   --strata-cmd PATH          Strata launcher (default: ops/bin/strata)
-  --port-base PORT           first port to try (default: $PORT_BASE; moves up if taken)
+  --port-base PORT           first port to try (default: $PORT_BASE; moves up by 100 if taken;
+                             kept below the kernel's ephemeral range, where clients' source ports
+                             of other programs could take it between our check and the bind)
   --start-timeout S          deadline for Kafka to become ready (default: $START_TIMEOUT)
   --strata-start-timeout S   deadline for Strata's ready line, which may include building
                              Strata (default: $STRATA_START_TIMEOUT)
@@ -278,6 +280,27 @@ start_server() {
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Ports: Kafka node i uses PORT_BASE+10(i-1) (clients) and +1 (controller); Strata PORT_BASE+50.
+# Called before each system starts: move PORT_BASE up until all are free, skipping the ephemeral
+# port range.
+choose_ports() {
+  local lo hi attempt p busy
+  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { lo=32768; hi=60999; }
+  for attempt in $(seq 1 50); do
+    if [ $((PORT_BASE + 60)) -ge "$lo" ] && [ "$PORT_BASE" -le "$hi" ]; then PORT_BASE=$((hi + 1000)); fi
+    [ $((PORT_BASE + 60)) -lt 65536 ] || PORT_BASE=11092
+    busy=""
+    for p in $(kafka_client_port 1) $(kafka_controller_port 1) $(kafka_client_port 2) $(kafka_controller_port 2) \
+             $(kafka_client_port 3) $(kafka_controller_port 3) $((PORT_BASE + 50)); do
+      port_free "$p" || { busy="$p"; break; }
+    done
+    [ -z "$busy" ] && return 0
+    PORT_BASE=$((PORT_BASE + 100))
+  done
+  warn "no free port range found"
+  return 1
+}
 
 # Run a Kafka tool in the background (so signals reach our trap at once), bounded by
 # --phase-timeout, printing progress every 10 s. Usage: run_tool NAME OUT ERR class args...
@@ -481,8 +504,18 @@ run_system() {
   R[$key:loadavg_at_start]="$(cut -d' ' -f1 /proc/loadavg)"
   log "pair $pair | $sys: starting $label (load average ${R[$key:loadavg_at_start]})"
   local t=$SECONDS
+  choose_ports || { R[$key:status]="no free ports"; return 0; }
   if [ "$sys" = kafka ]; then
-    start_kafka "$pair" "$data" || { R[$key:status]="start failed"; finish_system "$data"; return 0; }
+    if ! start_kafka "$pair" "$data"; then
+      # Another program may have taken a port between the check and the bind: once more, higher.
+      if grep -qs 'Address already in use' "$data"/node-*/logs/server.log; then
+        warn "pair $pair | kafka: a port was taken; retrying on other ports"
+        stop_servers; rm -rf "$data"; mkdir -p "$data"; PORT_BASE=$((PORT_BASE + 100))
+        choose_ports && start_kafka "$pair" "$data" || { R[$key:status]="start failed"; finish_system "$data"; return 0; }
+      else
+        R[$key:status]="start failed"; finish_system "$data"; return 0
+      fi
+    fi
   else
     start_strata "$pair" "$data" || { R[$key:status]="$STRATA_STATUS"; finish_system "$data"; return 0; }
   fi
@@ -688,18 +721,6 @@ if [ "$ONLY" != kafka ]; then
     for p in "${PAIR_LIST[@]}"; do R[$p:strata:status]="$STRATA_STATUS"; done
   fi
 fi
-
-# Ports: Kafka node i uses PORT_BASE+10(i-1) (clients) and +1 (controller); Strata PORT_BASE+50.
-for attempt in $(seq 1 20); do
-  busy=""
-  for p in $(kafka_client_port 1) $(kafka_controller_port 1) $(kafka_client_port 2) $(kafka_controller_port 2) \
-           $(kafka_client_port 3) $(kafka_controller_port 3) $((PORT_BASE + 50)); do
-    port_free "$p" || busy="$p"
-  done
-  [ -z "$busy" ] && break
-  PORT_BASE=$((PORT_BASE + 100))
-done
-[ -z "$busy" ] || { echo "compare.sh: no free port range found" >&2; exit 1; }
 
 for pair in "${PAIR_LIST[@]}"; do
   for sys in "${SYSTEMS[@]}"; do run_system "$sys" "$pair"; done
