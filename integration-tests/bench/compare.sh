@@ -156,6 +156,7 @@ SERVER_SIDS=()     # session ids (= pid of the session leader) of the running sy
 SERVER_BG_PIDS=()  # what `$!` returned for them (reaped on stop)
 TOOL_PID=""        # the running tool's `timeout` process
 CURRENT_LOG_DIR="" # where the running system's server logs are copied on stop
+CURRENT_DATA=""    # the running system's data directory
 T0=$SECONDS
 
 log() { printf '[%s +%4ds] %s\n' "$(date +%H:%M:%S)" "$((SECONDS - T0))" "$*"; }
@@ -197,8 +198,8 @@ stop_tool() {
     kill -TERM "$TOOL_PID" 2>/dev/null || true   # timeout(1) passes it on to the JVM
     local i
     for i in $(seq 1 50); do kill -0 "$TOOL_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$TOOL_PID" 2>/dev/null || true
-    pkill -KILL -P "$TOOL_PID" 2>/dev/null || true
+    # timeout(1) made its own process group, which its JVM child is in.
+    kill -KILL -- "-$TOOL_PID" 2>/dev/null || kill -KILL "$TOOL_PID" 2>/dev/null || true
     wait "$TOOL_PID" 2>/dev/null || true
   fi
   TOOL_PID=""
@@ -240,6 +241,7 @@ finish_system() {
       done
   fi
   CURRENT_LOG_DIR=""
+  CURRENT_DATA=""
   [ "$KEEP_DATA" = 1 ] || rm -rf "$data"
 }
 
@@ -249,8 +251,8 @@ cleanup() {
   stop_tool
   if [ ${#SERVER_SIDS[@]} -gt 0 ]; then
     log "cleanup: stopping ${#SERVER_SIDS[@]} server process group(s)"
-    stop_servers
   fi
+  if [ -n "$CURRENT_DATA" ]; then finish_system "$CURRENT_DATA"; else stop_servers; fi
   if [ "$KEEP_DATA" = 1 ]; then
     log "data kept in $WORK_DIR"
   else
@@ -500,6 +502,7 @@ run_system() {
   local label; [ "$sys" = kafka ] && label="Kafka $KAFKA_BROKER_VERSION, $pair broker(s)" || label="Strata, $pair bookie(s)"
   mkdir -p "$raw" "$data"
   CURRENT_LOG_DIR="$raw"
+  CURRENT_DATA="$data"
   R[$key:status]=ok
   R[$key:loadavg_at_start]="$(cut -d' ' -f1 /proc/loadavg)"
   log "pair $pair | $sys: starting $label (load average ${R[$key:loadavg_at_start]})"
