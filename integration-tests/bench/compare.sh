@@ -730,7 +730,8 @@ for pair in "${PAIR_LIST[@]}"; do
 done
 
 {
-  echo "Strata vs Apache Kafka, $(date '+%Y-%m-%d %H:%M %Z'), $(nproc) CPUs, load average at start $LOADAVG_START"
+  case "$ONLY" in kafka) echo -n "Apache Kafka only (--only kafka)" ;; strata) echo -n "Strata only (--only strata)" ;; *) echo -n "Strata vs Apache Kafka" ;; esac
+  echo ", $(date '+%Y-%m-%d %H:%M %Z'), $(nproc) CPUs, load average at start $LOADAVG_START"
   [ -z "$STRATA_STATUS" ] || [ "$ONLY" = kafka ] || echo "Strata: $STRATA_STATUS"
   for pair in "${PAIR_LIST[@]}"; do print_table "$pair"; done
   echo
