@@ -219,6 +219,11 @@ public final class Broker implements AutoCloseable {
     return metrics;
   }
 
+  /** The storage layer this broker writes to (for tests and ops tools). */
+  public LogStore logStore() {
+    return logs;
+  }
+
   public PartitionManager partitions() {
     return partitions;
   }

@@ -1,6 +1,7 @@
 package io.strata.it.support;
 
 import io.strata.ops.standalone.Standalone;
+import io.strata.storage.embedded.EmbeddedBookie;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +55,10 @@ public final class StandaloneExtension implements BeforeAllCallback, AfterAllCal
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     dir = Files.createTempDirectory("strata-it-");
-    standalone = Standalone.start(dir, 0, bookies, overrides);
+    // A short bookie GC period, so tests can see deleted ledgers leave the bookies.
+    standalone =
+        Standalone.start(
+            dir, 0, bookies, overrides, EmbeddedBookie.Settings.defaults().withGcWaitTimeMs(1000));
   }
 
   @Override

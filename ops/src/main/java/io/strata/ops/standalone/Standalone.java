@@ -2,6 +2,7 @@ package io.strata.ops.standalone;
 
 import io.strata.broker.Broker;
 import io.strata.broker.config.BrokerConfig;
+import io.strata.storage.embedded.EmbeddedBookie;
 import io.strata.storage.embedded.LocalStorageCluster;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -52,6 +53,17 @@ public final class Standalone implements AutoCloseable {
    */
   public static Standalone start(Path dataDir, int port, int bookies, Map<String, String> overrides)
       throws Exception {
+    return start(dataDir, port, bookies, overrides, EmbeddedBookie.Settings.defaults());
+  }
+
+  /** As {@link #start(Path, int, int, Map)}, with bookie settings (tests shorten GC, say). */
+  public static Standalone start(
+      Path dataDir,
+      int port,
+      int bookies,
+      Map<String, String> overrides,
+      EmbeddedBookie.Settings bookieSettings)
+      throws Exception {
     Files.createDirectories(dataDir);
     FileChannel channel =
         FileChannel.open(
@@ -65,7 +77,11 @@ public final class Standalone implements AutoCloseable {
     LocalStorageCluster storage = null;
     Broker broker = null;
     try {
-      storage = LocalStorageCluster.builder(dataDir.resolve("storage")).bookies(bookies).start();
+      storage =
+          LocalStorageCluster.builder(dataDir.resolve("storage"))
+              .bookies(bookies)
+              .bookieSettings(bookieSettings)
+              .start();
       Map<String, Object> props = new HashMap<>();
       props.put("broker.id", "0");
       props.put("listeners", "PLAINTEXT://127.0.0.1:" + port);

@@ -25,8 +25,13 @@ import org.apache.kafka.common.utils.Time;
 public final class BrokerConfig extends AbstractConfig {
 
   /** Every broker key; the reference page is generated from it. */
-  public static final ConfigDef CONFIG_DEF =
-      BrokerConfigKeys.define(new ConfigDef(ProtocolConfig.configDef()));
+  public static final ConfigDef CONFIG_DEF = buildConfigDef();
+
+  private static ConfigDef buildConfigDef() {
+    ConfigDef def = new ConfigDef(ProtocolConfig.configDef());
+    LogStoreConfig.CONFIG_DEF.configKeys().values().forEach(def::define);
+    return BrokerConfigKeys.define(def);
+  }
 
   private final ProtocolConfig protocol;
   private final LogStoreConfig storage;

@@ -133,7 +133,17 @@ public final class TopicService {
           "Replication factor must be at least 1; got " + rf);
     }
     Map<String, String> clean = validateConfigs(configs);
-    int minIsr = config.topicSettings(clean).minInsyncReplicas;
+    checkMinIsr(clean, rf, name);
+    return new TopicRecord(name, Uuid.randomUuid(), parts, rf, clean);
+  }
+
+  /**
+   * An explicit {@code min.insync.replicas} above the replication factor is an error; the broker's
+   * default is capped at the replication factor instead, so RF-1 topics work on any cluster.
+   */
+  private static void checkMinIsr(Map<String, String> overrides, int rf, String topic) {
+    String explicit = overrides.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+    int minIsr = explicit == null ? 0 : Integer.parseInt(explicit);
     if (minIsr > rf) {
       throw new InvalidConfigurationException(
           TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG
@@ -141,9 +151,10 @@ public final class TopicService {
               + minIsr
               + " exceeds the replication factor "
               + rf
+              + " of topic "
+              + topic
               + ": the ack quorum cannot be larger than the write quorum.");
     }
-    return new TopicRecord(name, Uuid.randomUuid(), parts, rf, clean);
   }
 
   private static Map<String, String> validateConfigs(Map<String, String> configs) {
@@ -194,17 +205,7 @@ public final class TopicService {
         name,
         t -> {
           Map<String, String> next = validateConfigs(change.apply(t.configs()));
-          int minIsr = config.topicSettings(next).minInsyncReplicas;
-          if (minIsr > t.replicationFactor()) {
-            throw new InvalidConfigurationException(
-                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG
-                    + "="
-                    + minIsr
-                    + " exceeds the replication factor "
-                    + t.replicationFactor()
-                    + " of topic "
-                    + name);
-          }
+          checkMinIsr(next, t.replicationFactor(), name);
           return t.withConfigs(next);
         },
         validateOnly);
