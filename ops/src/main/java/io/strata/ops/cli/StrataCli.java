@@ -23,9 +23,17 @@ public final class StrataCli {
     System.exit(run(args));
   }
 
-  /** Runs the command line and returns its exit status (for tests). */
+  /** Runs the command line and returns its exit status. */
   public static int run(String... args) {
+    return run(
+        new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line with its output and errors going to the given writers (tests). */
+  public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new StrataCli());
+    cli.setOut(out);
+    cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           commandLine.getErr().println("strata: " + CliErrors.describe(ex));
