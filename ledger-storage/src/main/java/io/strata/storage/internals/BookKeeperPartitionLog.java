@@ -654,7 +654,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                   executor)
               .whenCompleteAsync(
                   (v, e) -> {
-                    if (localSeal != null) {
+                    if (localSeal != null && state != State.FENCED) {
                       log.warn(
                           "Log {}: closed without storing its seal; next owner recovers", name);
                     }
