@@ -97,6 +97,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   private boolean closing;
   private CompletableFuture<Void> closeFuture;
   private StorageException terminal;
+  private boolean repairingIndex;
 
   BookKeeperPartitionLog(
       StoreContext ctx,
@@ -580,6 +581,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                 active = new ActiveSegment(opened, next.data(), next.index());
                 logEndOffset = firstOffset;
                 state = State.ACTIVE;
+                repairMissingIndexes();
               } else {
                 finishSwitchWithoutSegment(created.error());
               }
@@ -801,6 +803,66 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                   },
                   executor);
         });
+  }
+
+  /**
+   * Writes an index ledger for one sealed segment that has none (sealed while bookies were missing;
+   * its index is scanned from the data ledger until then), then looks for the next.
+   */
+  private void repairMissingIndexes() {
+    if (repairingIndex || state != State.ACTIVE) {
+      return;
+    }
+    for (SegmentMetadata s : metadata.current().segments()) {
+      if (s.isSealed() && s.entryCount() > 0 && s.indexLedgerId() < 0) {
+        repairingIndex = true;
+        long[] written = {-1};
+        ctx.indexes()
+            .get(s)
+            .thenCompose(idx -> ctx.indexes().write(name, config, epoch, idx))
+            .thenComposeAsync(
+                id -> {
+                  written[0] = id;
+                  return metadata.update(m -> withIndexLedger(m, s.ledgerId(), id));
+                },
+                executor)
+            .whenCompleteAsync(
+                (stored, e) -> {
+                  repairingIndex = false;
+                  if (e != null) {
+                    log.info(
+                        "Log {}: index repair of segment {} failed: {}",
+                        name,
+                        s.ledgerId(),
+                        e.toString());
+                    ctx.ledgers().deleteQuietly(written[0]);
+                    onMetadataFailure("repair index of " + name, e);
+                  } else {
+                    log.info("Log {}: wrote missing index of segment {}", name, s.ledgerId());
+                    repairMissingIndexes();
+                  }
+                },
+                executor);
+        return;
+      }
+    }
+  }
+
+  private static LogMetadata withIndexLedger(LogMetadata m, long ledgerId, long indexId) {
+    List<SegmentMetadata> segs = new ArrayList<>();
+    boolean changed = false;
+    for (SegmentMetadata s : m.segments()) {
+      if (s.ledgerId() == ledgerId && s.indexLedgerId() < 0) {
+        segs.add(s.withIndexLedgerId(indexId));
+        changed = true;
+      } else {
+        segs.add(s);
+      }
+    }
+    if (!changed) {
+      throw new IllegalStateException("segment " + ledgerId + " no longer needs an index");
+    }
+    return m.withSegments(segs);
   }
 
   private static EntryReads.Range entryRange(SegmentIndex idx, long offset, int maxBytes, long hw) {

@@ -137,6 +137,13 @@ class BookieFailureTest {
     acked.assertDense(0);
     assertReadsAll(log, acked, 0);
     assertThat(log.metadata().segments().size()).isGreaterThanOrEqualTo(2);
+    // The segment sealed while bookies were missing got no index ledger then; it gets one now.
+    Awaitility.await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                log.metadata().segments().stream()
+                    .allMatch(s -> !s.isSealed() || s.indexLedgerId() >= 0));
 
     // A new owner sees exactly the acknowledged batches too.
     BookKeeperLogStore other = cluster.newStore(time);
