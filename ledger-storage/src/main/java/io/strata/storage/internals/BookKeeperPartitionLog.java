@@ -260,7 +260,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     CompletableFuture<Long> add;
     try {
       // BookKeeper takes (and releases) the reference passed; ours stays for listeners.
-      add = seg.data.appendAsync(p.batch.retain());
+      add = seg.data.appendAsync(p.batch.retainedDuplicate());
     } catch (RuntimeException e) {
       add = CompletableFuture.failedFuture(e);
     }
@@ -691,10 +691,29 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       Supplier<CompletableFuture<SegmentIndex>> index,
       Supplier<CompletableFuture<? extends org.apache.bookkeeper.client.api.ReadHandle>> handle) {}
 
+  // Refs of the stored sealed segments, rebuilt only when the stored metadata changes.
+  private LogMetadata refsOf;
+  private List<SegmentRef> sealedRefs = List.of();
+
   /** Every readable segment in offset order (executor only). */
   private List<SegmentRef> segmentRefs() {
+    LogMetadata current = metadata.current();
+    if (current != refsOf) {
+      sealedRefs = sealedRefs(current);
+      refsOf = current;
+    }
+    if (localSeal == null && (active == null || active.idx.entryCount() == 0)) {
+      return sealedRefs;
+    }
+    List<SegmentRef> refs = new ArrayList<>(sealedRefs.size() + 2);
+    refs.addAll(sealedRefs);
+    addUnstoredRefs(refs);
+    return refs;
+  }
+
+  private List<SegmentRef> sealedRefs(LogMetadata current) {
     List<SegmentRef> refs = new ArrayList<>();
-    for (SegmentMetadata s : metadata.current().segments()) {
+    for (SegmentMetadata s : current.segments()) {
       if (s.isSealed() && s.entryCount() > 0) {
         refs.add(
             new SegmentRef(
@@ -705,6 +724,10 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                 () -> ctx.ledgers().openForRead(s.ledgerId())));
       }
     }
+    return refs;
+  }
+
+  private void addUnstoredRefs(List<SegmentRef> refs) {
     LocalSeal seal = localSeal;
     if (seal != null && seal.sealed != null) {
       SegmentMetadata s = seal.sealed;
@@ -726,10 +749,16 @@ public final class BookKeeperPartitionLog implements PartitionLog {
               () -> CompletableFuture.completedFuture(a.idx),
               () -> CompletableFuture.completedFuture(a.data)));
     }
-    return refs;
   }
 
+  /** The segment holding {@code offset} (tail first: the common case), or null. */
   private SegmentRef locate(long offset) {
+    ActiveSegment a = active;
+    if (a != null && offset >= a.firstOffset() && offset < a.idx.nextOffset()) {
+      List<SegmentRef> one = new ArrayList<>(1);
+      addUnstoredRefs(one);
+      return one.get(one.size() - 1);
+    }
     List<SegmentRef> refs = segmentRefs();
     int lo = 0;
     int hi = refs.size() - 1;

@@ -10,11 +10,13 @@ import io.strata.storage.api.AppendResult;
 import io.strata.storage.api.LogConfig;
 import io.strata.storage.api.LogFencedException;
 import io.strata.storage.api.LogReadResult;
+import io.strata.storage.api.LogUnavailableException;
 import io.strata.storage.api.PartitionLog;
 import io.strata.storage.internals.LogTestSupport.Acked;
 import io.strata.storage.testing.ManualTime;
 import io.strata.storage.testing.StorageCluster;
 import io.strata.storage.testing.TestBatches;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,7 +49,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LogSimulationTest {
   @RegisterExtension
   static final StorageCluster cluster =
-      StorageCluster.withBookies(3).storeConfig("strata.index.chunk.entries", 5);
+      StorageCluster.withBookies(4)
+          .storeConfig("strata.index.chunk.entries", 5)
+          .storeConfig("bookkeeper.add.entry.timeout.seconds", 5);
 
   private static final String LOG = "sim";
 
@@ -71,28 +76,31 @@ class LogSimulationTest {
     for (int step = 0; step < steps; step++) {
       int dice = random.nextInt(100);
       String op;
-      if (dice < 45) {
+      if (dice < 42) {
         op = "append";
         append(random, 1 + random.nextInt(8));
-      } else if (dice < 55) {
+      } else if (dice < 50) {
         op = "roll";
         await(log.roll());
-      } else if (dice < 67) {
+      } else if (dice < 62) {
         op = "take-over";
         takeOver(random, config);
-      } else if (dice < 77) {
+      } else if (dice < 72) {
         long target =
             log.logStartOffset()
                 + (long) (random.nextDouble() * (log.highWatermark() - log.logStartOffset() + 1));
         op = "trim to " + target;
         await(log.trimTo(target));
-      } else if (dice < 82) {
+      } else if (dice < 77) {
         op = "retention";
         log.updateConfig(
             new LogConfig(
                 Map.of(LogConfig.SEGMENT_BYTES, 6 * 1024, LogConfig.RETENTION_BYTES, 20_000L)));
         await(log.applyRetention());
         log.updateConfig(config);
+      } else if (dice < 83) {
+        op = "bookie outage";
+        bookieOutage(random);
       } else {
         op = "restart store";
         await(log.close());
@@ -134,6 +142,50 @@ class LogSimulationTest {
     for (int i = 0; i < n; i++) {
       acked.add(await(futures.get(i)), batches.get(i));
     }
+  }
+
+  /**
+   * Two of the four bookies die (quorums 3/3/2 cannot form an ensemble): appends either made it
+   * before or fail retriably; once the bookies are back, appends succeed again.
+   */
+  private void bookieOutage(Random random) throws Exception {
+    int n = cluster.cluster().bookieCount();
+    int a = random.nextInt(n);
+    int b = (a + 1 + random.nextInt(n - 1)) % n;
+    cluster.cluster().kill(a);
+    cluster.cluster().kill(b);
+    try {
+      List<byte[]> batches = new ArrayList<>();
+      List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 1 + random.nextInt(5); i++) {
+        byte[] batch =
+            TestBatches.batch(1 + random.nextInt(3), 200, time.milliseconds(), random.nextLong());
+        batches.add(batch);
+        futures.add(log.append(TestBatches.buf(batch)));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          acked.add(futures.get(i).get(60, TimeUnit.SECONDS), batches.get(i));
+        } catch (ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(LogUnavailableException.class);
+        }
+      }
+    } finally {
+      cluster.cluster().restart(a);
+      cluster.cluster().restart(b);
+    }
+    byte[] batch = TestBatches.batch(1, 100, time.milliseconds(), random.nextLong());
+    AppendResult[] result = new AppendResult[1];
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(
+            () -> {
+              result[0] = log.append(TestBatches.buf(batch)).get(30, TimeUnit.SECONDS);
+              return true;
+            });
+    acked.add(result[0], batch);
   }
 
   /** A new store takes the log over while the current writer has appends in flight. */
