@@ -397,15 +397,15 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     ActiveSegment old = active;
     CompletableFuture<Void> drained =
         old == null ? CompletableFuture.completedFuture(null) : old.stop();
+    // The next segment's ledgers are created while the old segment drains and seals.
+    CompletableFuture<Created> created =
+        openNew && !closing && state != State.FENCED
+            ? createSegmentLedgers().handle((h, e) -> new Created(h, e))
+            : CompletableFuture.completedFuture(new Created(null, null));
     drained
         .thenComposeAsync(
             v -> old == null ? CompletableFuture.completedFuture(null) : sealLocally(old), executor)
-        .thenComposeAsync(
-            v ->
-                openNew && !closing && state != State.FENCED
-                    ? createSegmentLedgers().handle((h, e) -> new Created(h, e))
-                    : CompletableFuture.completedFuture(new Created(null, null)),
-            executor)
+        .thenCombine(created, (v, c) -> c)
         .thenComposeAsync(this::commitSwitch, executor)
         .whenCompleteAsync(
             (v, e) -> {

@@ -63,9 +63,20 @@ class RetentionTest {
                                   .isEqualTo(
                                       BKException.Code
                                           .NoSuchLedgerExistsOnMetadataServerException)));
-      // The bookies' garbage collector (1 s period here) drops the ledger's data and index.
-      Awaitility.await().atMost(WAIT).until(() -> !cluster.cluster().anyBookieHasLedger(id));
     }
+    // The bookies' garbage collector (1 s period here) drops the ledgers' data and index.
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(
+            () -> {
+              for (long id : ids) {
+                if (cluster.cluster().anyBookieHasLedger(id)) {
+                  return false;
+                }
+              }
+              return true;
+            });
   }
 
   @Test
