@@ -54,6 +54,9 @@ class FencingTest {
       inflight.add(a.append(TestBatches.buf(b)));
     }
     PartitionLog b = await(storeB.open("fenced", CONFIG, 2));
+    // Recovery read the persisted index chunks and scanned only the entries after them.
+    assertThat(storeB.indexStats().chunksRead()).isPositive();
+    assertThat(storeB.indexStats().entriesScanned()).isLessThanOrEqualTo(8 + 30);
     int fencedCount = 0;
     for (int i = 0; i < inflight.size(); i++) {
       try {
