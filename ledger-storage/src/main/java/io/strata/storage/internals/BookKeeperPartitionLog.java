@@ -463,6 +463,18 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       ctx.ledgers().closeQuietly(seg.index);
       return dataClosed;
     }
+    // Readable at once: until the seal is stored, reads of this segment use its in-memory index.
+    localSeal =
+        new LocalSeal(
+            seg.data.getId(),
+            seg.meta.seal(
+                idx.lastOffset(idx.entryCount() - 1),
+                idx.maxTimestamp(),
+                idx.totalBytes(),
+                idx.entryCount(),
+                seg.index.getId()),
+            idx,
+            obsolete);
     CompletableFuture<Long> indexLedger =
         seg.lastChunk
             .handle((v, e) -> null)

@@ -252,6 +252,52 @@ class PartitionLogTest {
   }
 
   @Test
+  void tailReadsDuringRollsNeverFail() throws Exception {
+    BookKeeperLogStore store = cluster.newStore(new ManualTime());
+    PartitionLog log = await(store.open("tail-reads", smallSegments(1500), 1));
+    Acked acked = new Acked();
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread reader =
+        new Thread(
+            () -> {
+              while (!done.get() && failure.get() == null) {
+                long hw = log.highWatermark();
+                if (hw == 0) {
+                  continue;
+                }
+                try {
+                  var r = log.read(hw - 1, 1).get(30, TimeUnit.SECONDS);
+                  if (r.batchCount() != 1 || r.nextOffset() < hw) {
+                    failure.set(new AssertionError("bad tail read at " + (hw - 1) + ": " + r));
+                  }
+                  r.release();
+                  reads.incrementAndGet();
+                } catch (Exception e) {
+                  failure.set(e);
+                }
+              }
+            });
+    reader.start();
+    try {
+      for (int i = 0; i < 60; i++) {
+        appendMany(log, acked, 1, 1, 500, i, i);
+      }
+    } finally {
+      done.set(true);
+      reader.join();
+    }
+    assertThat(failure.get()).isNull();
+    assertThat(reads.get()).isPositive();
+    assertThat(log.metadata().segments().size()).isGreaterThan(20);
+    await(log.close());
+  }
+
+  @Test
   void manyConcurrentAppendersGetDenseOffsets() throws Exception {
     BookKeeperLogStore store = cluster.newStore(new ManualTime());
     PartitionLog log = await(store.open("concurrent", smallSegments(32 * 1024), 1));
