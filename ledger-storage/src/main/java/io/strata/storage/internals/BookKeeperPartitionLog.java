@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.bookkeeper.client.api.WriteHandle;
@@ -394,6 +395,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     state = State.SWITCHING;
     CompletableFuture<Void> done = new CompletableFuture<>();
     switchFuture = done;
+    armSwitchTimeout(done);
     ActiveSegment old = active;
     CompletableFuture<Void> drained =
         old == null ? CompletableFuture.completedFuture(null) : old.stop();
@@ -424,6 +426,32 @@ public final class BookKeeperPartitionLog implements PartitionLog {
             },
             executor);
     return done;
+  }
+
+  /**
+   * Appends waiting behind a switch that cannot finish (ZooKeeper unreachable, bookies stalled)
+   * fail retriably after the add timeout instead of waiting without bound; the switch itself goes
+   * on and the log resumes when it completes.
+   */
+  private void armSwitchTimeout(CompletableFuture<Void> sw) {
+    long timeoutMs = ctx.config().addTimeoutSec() * 1000L;
+    CompletableFuture.delayedExecutor(timeoutMs, TimeUnit.MILLISECONDS, executor)
+        .execute(
+            () -> {
+              if (switchFuture == sw && !sw.isDone()) {
+                if (!queue.isEmpty()) {
+                  log.warn("Log {}: segment switch still running after {} ms", name, timeoutMs);
+                  failQueue(
+                      new LogUnavailableException(
+                          "log "
+                              + name
+                              + ": segment switch did not finish in "
+                              + timeoutMs
+                              + " ms"));
+                }
+                armSwitchTimeout(sw);
+              }
+            });
   }
 
   private record NewLedgers(WriteHandle data, WriteHandle index) {}
@@ -546,12 +574,18 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       return CompletableFuture.completedFuture(null);
     }
     long sealedLedger = seal == null ? -1 : seal.ledgerId;
+    List<SegmentMetadata> leftovers = new ArrayList<>();
     return metadata
         .update(
             m -> {
               List<SegmentMetadata> segs = new ArrayList<>();
               for (SegmentMetadata s : m.segments()) {
-                if (s.ledgerId() != sealedLedger) {
+                if (s.ledgerId() != sealedLedger && !s.isSealed()) {
+                  // An OPEN segment that is not ours: left by one of our own switches whose
+                  // compare-and-set outcome was unknown (connection loss) and that we therefore
+                  // treated as failed. Nothing was ever appended to it; drop it.
+                  leftovers.add(s);
+                } else if (s.ledgerId() != sealedLedger) {
                   segs.add(s);
                 } else if (seal.sealed != null) {
                   segs.add(
@@ -588,6 +622,11 @@ public final class BookKeeperPartitionLog implements PartitionLog {
               if (seal != null) {
                 localSeal = null;
                 deleteLedgers(seal.obsoleteLedgers);
+              }
+              for (SegmentMetadata s : leftovers) {
+                if (stored.segments().stream().noneMatch(x -> x.ledgerId() == s.ledgerId())) {
+                  deleteLedgers(Set.of(s.ledgerId(), s.indexLedgerId()));
+                }
               }
               if (opened != null) {
                 active = new ActiveSegment(opened, next.data(), next.index());

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Compare-and-set of log metadata under concurrent changes and ZooKeeper session loss. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MetadataCasTest {
-  @RegisterExtension static final StorageCluster cluster = StorageCluster.withBookies(3);
+  @RegisterExtension
+  static final StorageCluster cluster =
+      StorageCluster.withBookies(3).storeConfig("bookkeeper.add.entry.timeout.seconds", 3);
 
   @Test
   void sameEpochChangesMadeConcurrentlyAreReappliedNotLost() throws Exception {
@@ -96,6 +98,57 @@ class MetadataCasTest {
     assertThat(log.logStartOffset()).isEqualTo(20);
     assertReadsAll(log, acked, 20);
     await(log.close());
+  }
+
+  @Test
+  void aZooKeeperOutageStopsOnlyMetadataChanges() throws Exception {
+    ManualTime time = new ManualTime();
+    BookKeeperLogStore store = cluster.newStore(time);
+    PartitionLog log = await(store.open("zk-outage", LogConfig.defaults(), 1));
+    Acked acked = new Acked();
+    appendMany(log, acked, 5, 1, 10, 1, 1);
+    cluster.cluster().stopZooKeeper();
+    try {
+      // Appends to the open ledger need no metadata: they keep working.
+      appendMany(log, acked, 5, 1, 10, 1, 2);
+      // A roll needs ZooKeeper: it cannot finish; appends queued behind it fail retriably
+      // after the add timeout (3 s here) instead of waiting without bound.
+      log.roll();
+      CompletableFuture<io.strata.storage.api.AppendResult> queued =
+          log.append(
+              io.strata.storage.testing.TestBatches.buf(
+                  io.strata.storage.testing.TestBatches.batch(1, 10, 1, 3)));
+      assertThat(queued)
+          .failsWithin(java.time.Duration.ofSeconds(8))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(io.strata.storage.api.LogUnavailableException.class);
+    } finally {
+      cluster.cluster().startZooKeeper();
+    }
+    // Once ZooKeeper is back the log rolls and appends again; offsets stay dense.
+    org.awaitility.Awaitility.await()
+        .atMost(LogTestSupport.WAIT)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              acked.add(
+                  log.append(
+                          io.strata.storage.testing.TestBatches.buf(
+                              io.strata.storage.testing.TestBatches.batch(1, 10, 1, 4)))
+                      .get(30, TimeUnit.SECONDS),
+                  io.strata.storage.testing.TestBatches.batch(1, 10, 1, 4));
+              return true;
+            });
+    appendMany(log, acked, 3, 1, 10, 1, 5);
+    acked.assertDense(0);
+    assertReadsAll(log, acked, 0);
+    await(log.close());
+    // A new owner finds a consistent log (no dangling open segment from the outage).
+    PartitionLog next = await(cluster.newStore(time).open("zk-outage", LogConfig.defaults(), 2));
+    assertThat(next.highWatermark()).isEqualTo(acked.next());
+    assertReadsAll(next, acked, 0);
+    await(next.close());
   }
 
   @Test
