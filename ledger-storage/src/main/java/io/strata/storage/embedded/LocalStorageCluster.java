@@ -189,6 +189,18 @@ public final class LocalStorageCluster implements AutoCloseable {
     zookeeper = EmbeddedZooKeeper.start(baseDir.resolve("zookeeper"), port);
   }
 
+  /**
+   * Asks every running bookie's garbage collector to run now (it also runs every {@code
+   * gcWaitTimeMs}); deleted ledgers then leave their storage. Does not wait for it.
+   */
+  public synchronized void forceGarbageCollection() {
+    for (EmbeddedBookie b : bookies) {
+      if (b.isRunning()) {
+        b.bookieServer().getBookie().getLedgerStorage().forceGC();
+      }
+    }
+  }
+
   public EmbeddedZooKeeper zooKeeper() {
     return zookeeper;
   }
