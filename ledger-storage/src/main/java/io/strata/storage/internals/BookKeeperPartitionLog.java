@@ -57,7 +57,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BookKeeperPartitionLog implements PartitionLog {
   private static final Logger log = LoggerFactory.getLogger(BookKeeperPartitionLog.class);
-  private static final int MAX_ENTRIES_PER_READ = 1000;
 
   enum State {
     ACTIVE,
@@ -83,6 +82,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   private final Consumer<BookKeeperPartitionLog> onClosed;
   private final CopyOnWriteArrayList<AppendListener> listeners = new CopyOnWriteArrayList<>();
   private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
+  private final LogReader reader;
 
   // Volatile: read by getters and by callers' threads; written on the executor only.
   private volatile LogConfig config;
@@ -115,6 +115,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     this.executor = executor;
     this.onClosed = onClosed;
     this.metadata = metadata;
+    this.reader = new LogReader(name, ctx, executor);
     this.logStartOffset = stored.logStartOffset();
     long next = active != null ? active.firstOffset() : stored.nextOffsetAfterSealed();
     this.highWatermark = next;
@@ -734,51 +735,9 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   // ---------------------------------------------------------------------------------------------
   // Reads
 
-  /** Where a segment's index and entries come from. */
-  private record SegmentRef(
-      long firstOffset,
-      long lastOffset,
-      long maxTimestamp,
-      Supplier<CompletableFuture<SegmentIndex>> index,
-      Supplier<CompletableFuture<? extends org.apache.bookkeeper.client.api.ReadHandle>> handle) {}
-
-  // Refs of the stored sealed segments, rebuilt only when the stored metadata changes.
-  private LogMetadata refsOf;
-  private List<SegmentRef> sealedRefs = List.of();
-
-  /** Every readable segment in offset order (executor only). */
-  private List<SegmentRef> segmentRefs() {
-    LogMetadata current = metadata.current();
-    if (current != refsOf) {
-      sealedRefs = sealedRefs(current);
-      refsOf = current;
-    }
-    if (localSeal == null && (active == null || active.idx.entryCount() == 0)) {
-      return sealedRefs;
-    }
-    List<SegmentRef> refs = new ArrayList<>(sealedRefs.size() + 2);
-    refs.addAll(sealedRefs);
-    addUnstoredRefs(refs);
-    return refs;
-  }
-
-  private List<SegmentRef> sealedRefs(LogMetadata current) {
-    List<SegmentRef> refs = new ArrayList<>();
-    for (SegmentMetadata s : current.segments()) {
-      if (s.isSealed() && s.entryCount() > 0) {
-        refs.add(
-            new SegmentRef(
-                s.firstOffset(),
-                s.lastOffset(),
-                s.maxTimestamp(),
-                () -> ctx.indexes().get(s),
-                () -> ctx.ledgers().openForRead(s.ledgerId())));
-      }
-    }
-    return refs;
-  }
-
-  private void addUnstoredRefs(List<SegmentRef> refs) {
+  /** Refs of the segments not (yet) stored as sealed: the locally sealed one, the open one. */
+  private List<SegmentRef> unstoredRefs() {
+    List<SegmentRef> refs = new ArrayList<>(2);
     LocalSeal seal = localSeal;
     if (seal != null && seal.sealed != null) {
       SegmentMetadata s = seal.sealed;
@@ -800,31 +759,11 @@ public final class BookKeeperPartitionLog implements PartitionLog {
               () -> CompletableFuture.completedFuture(a.idx),
               () -> CompletableFuture.completedFuture(a.data)));
     }
+    return refs;
   }
 
-  /** The segment holding {@code offset} (tail first: the common case), or null. */
-  private SegmentRef locate(long offset) {
-    ActiveSegment a = active;
-    if (a != null && offset >= a.firstOffset() && offset < a.idx.nextOffset()) {
-      List<SegmentRef> one = new ArrayList<>(1);
-      addUnstoredRefs(one);
-      return one.get(one.size() - 1);
-    }
-    List<SegmentRef> refs = segmentRefs();
-    int lo = 0;
-    int hi = refs.size() - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      SegmentRef r = refs.get(mid);
-      if (offset < r.firstOffset) {
-        hi = mid - 1;
-      } else if (offset > r.lastOffset) {
-        lo = mid + 1;
-      } else {
-        return r;
-      }
-    }
-    return null;
+  private List<SegmentRef> segmentRefs() {
+    return reader.segmentRefs(metadata.current(), unstoredRefs());
   }
 
   @Override
@@ -853,35 +792,12 @@ public final class BookKeeperPartitionLog implements PartitionLog {
             return CompletableFuture.completedFuture(
                 new LogReadResult(ctx.allocator().buffer(0), offset, offset, 0, hw, start));
           }
-          SegmentRef ref = locate(offset);
+          SegmentRef ref = LogReader.locate(segmentRefs(), offset);
           if (ref == null) {
             return CompletableFuture.failedFuture(
                 new OffsetOutOfRangeException("offset " + offset + " of " + name + " not stored"));
           }
-          return ref.index()
-              .get()
-              .thenApplyAsync(idx -> entryRange(idx, offset, maxBytes, hw), executor)
-              .thenCompose(
-                  range ->
-                      ref.handle()
-                          .get()
-                          .thenCompose(h -> h.readUnconfirmedAsync(range.first(), range.last()))
-                          .thenApply(
-                              entries ->
-                                  EntryReads.toResult(
-                                      name, entries, range, hw, logStartOffset, ctx.allocator())))
-              .handleAsync(
-                  (r, e) -> {
-                    if (e != null) {
-                      if (offset < logStartOffset) {
-                        throw new OffsetOutOfRangeException(
-                            "offset " + offset + " of " + name + " was deleted");
-                      }
-                      throw Errors.map("read " + name + " at " + offset, e);
-                    }
-                    return r;
-                  },
-                  executor);
+          return reader.read(ref, offset, maxBytes, hw, () -> logStartOffset);
         });
   }
 
@@ -945,89 +861,16 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     return m.withSegments(segs);
   }
 
-  private static EntryReads.Range entryRange(SegmentIndex idx, long offset, int maxBytes, long hw) {
-    int first = idx.entryFor(offset);
-    if (first < 0) {
-      throw new IllegalStateException("offset " + offset + " not in its segment's index");
-    }
-    int last = first;
-    long bytes = idx.size(first);
-    while (last + 1 < idx.entryCount()
-        && last + 1 - first < MAX_ENTRIES_PER_READ
-        && idx.lastOffset(last + 1) < hw
-        && bytes + idx.size(last + 1) <= maxBytes) {
-      last++;
-      bytes += idx.size(last);
-    }
-    return new EntryReads.Range(first, last, idx.baseOffset(first), idx.lastOffset(last) + 1);
-  }
-
   @Override
   public CompletableFuture<Optional<TimestampOffset>> offsetForTimestamp(long timestampMs) {
     return onExecutor(
-        () -> {
-          List<SegmentRef> refs = segmentRefs();
-          return searchTimestamp(refs, 0, timestampMs, logStartOffset, highWatermark);
-        });
-  }
-
-  private CompletableFuture<Optional<TimestampOffset>> searchTimestamp(
-      List<SegmentRef> refs, int i, long ts, long start, long hw) {
-    while (i < refs.size() && (refs.get(i).maxTimestamp < ts || refs.get(i).lastOffset < start)) {
-      i++;
-    }
-    if (i >= refs.size()) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    int segment = i;
-    SegmentRef ref = refs.get(i);
-    return ref.index()
-        .get()
-        .thenComposeAsync(
-            idx ->
-                searchEntries(ref, idx, idx.firstEntryWithTimestampAtLeast(ts, 0), ts, start, hw),
-            executor)
-        .thenCompose(
-            found ->
-                found.isPresent()
-                    ? CompletableFuture.completedFuture(found)
-                    : searchTimestamp(refs, segment + 1, ts, start, hw));
-  }
-
-  private CompletableFuture<Optional<TimestampOffset>> searchEntries(
-      SegmentRef ref, SegmentIndex idx, int entry, long ts, long start, long hw) {
-    if (entry < 0 || idx.baseOffset(entry) >= hw) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    return ref.handle()
-        .get()
-        .thenCompose(h -> h.readUnconfirmedAsync(entry, entry))
-        .thenApply(entries -> EntryReads.firstRecordAtOrAfter(entries, ts, start, hw))
-        .thenComposeAsync(
-            found ->
-                found.isPresent()
-                    ? CompletableFuture.completedFuture(found)
-                    : searchEntries(
-                        ref, idx, idx.firstEntryWithTimestampAtLeast(ts, entry + 1), ts, start, hw),
-            executor);
+        () -> reader.searchTimestamp(segmentRefs(), timestampMs, logStartOffset, highWatermark));
   }
 
   @Override
   public CompletableFuture<Optional<TimestampOffset>> offsetOfMaxTimestamp() {
     return onExecutor(
-        () -> {
-          List<SegmentRef> refs = segmentRefs();
-          long max = -1;
-          for (SegmentRef r : refs) {
-            if (r.lastOffset >= logStartOffset) {
-              max = Math.max(max, r.maxTimestamp);
-            }
-          }
-          if (max < 0) {
-            return CompletableFuture.completedFuture(Optional.empty());
-          }
-          return searchTimestamp(refs, 0, max, logStartOffset, highWatermark);
-        });
+        () -> reader.searchMaxTimestamp(segmentRefs(), logStartOffset, highWatermark));
   }
 
   // ---------------------------------------------------------------------------------------------
