@@ -139,6 +139,25 @@ class FencingTest {
   }
 
   @Test
+  void deletingALogFencesItsWriterElsewhere() throws Exception {
+    ManualTime time = new ManualTime();
+    BookKeeperLogStore storeA = cluster.newStore(time);
+    BookKeeperLogStore storeB = cluster.newStore(time);
+    PartitionLog a = await(storeA.open("deleted-live", CONFIG, 1));
+    appendMany(a, new Acked(), 5, 1, 100, 1, 1);
+    await(storeB.delete("deleted-live"));
+    assertThat(await(storeB.describe("deleted-live"))).isEmpty();
+    assertThat(a.append(TestBatches.buf(TestBatches.batch(1, 10, 1, 1))))
+        .failsWithin(WAIT)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(LogFencedException.class);
+    assertThat(a.roll())
+        .failsWithin(WAIT)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(LogFencedException.class);
+  }
+
+  @Test
   void concurrentTakeOversLeaveExactlyOneWriter() throws Exception {
     ManualTime time = new ManualTime();
     BookKeeperLogStore seed = cluster.newStore(time);
