@@ -57,6 +57,12 @@ public final class LogStoreConfig extends AbstractConfig {
               BOOKKEEPER_METADATA_URI,
               Type.STRING,
               "",
+              (name, value) -> {
+                String s = (String) value;
+                if (s != null && !s.isEmpty() && !s.contains("://")) {
+                  throw new ConfigException(name, value, "must be empty or a URI such as zk://...");
+                }
+              },
               Importance.HIGH,
               "BookKeeper metadata service URI; empty: zk+hierarchical://<zookeeper.connect>/ledgers.")
           .define(
@@ -85,6 +91,7 @@ public final class LogStoreConfig extends AbstractConfig {
               BOOKKEEPER_PASSWORD,
               Type.PASSWORD,
               "",
+              null, // any string, including empty
               Importance.LOW,
               "Password of the ledgers Strata creates (BookKeeper access control, not encryption).")
           .define(

@@ -90,6 +90,9 @@ public final class EmbeddedBookie implements AutoCloseable {
     conf.setJournalMaxGroupWaitMSec(settings.journalMaxGroupWaitMs());
     conf.setJournalFlushWhenQueueEmpty(false);
     conf.setGcWaitTime(settings.gcWaitTimeMs());
+    // Deleted ledgers leave the bookie's storage only after its write cache is flushed, so a
+    // short GC period goes with a short flush period.
+    conf.setFlushInterval((int) Math.min(60_000, settings.gcWaitTimeMs()));
     conf.setEntryLogSizeLimit(64L * 1024 * 1024);
     conf.setProperty("dbStorage_writeCacheMaxSizeMb", settings.writeCacheMb());
     conf.setProperty("dbStorage_readAheadCacheMaxSizeMb", settings.readAheadCacheMb());

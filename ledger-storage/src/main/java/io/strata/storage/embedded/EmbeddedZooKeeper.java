@@ -30,11 +30,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   private final Path dataDir;
   private final ZooKeeperServer server;
   private final ServerCnxnFactory factory;
+  private final int port;
 
   private EmbeddedZooKeeper(Path dataDir, ZooKeeperServer server, ServerCnxnFactory factory) {
     this.dataDir = dataDir;
     this.server = server;
     this.factory = factory;
+    this.port = factory.getLocalPort();
   }
 
   /**
@@ -61,7 +63,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** The port the server listens on. */
   public int port() {
-    return factory.getLocalPort();
+    return port;
   }
 
   /** {@code 127.0.0.1:port}. */

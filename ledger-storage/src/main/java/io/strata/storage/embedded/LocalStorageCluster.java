@@ -38,7 +38,8 @@ public final class LocalStorageCluster implements AutoCloseable {
 
   private final Path baseDir;
   private final EmbeddedBookie.Settings settings;
-  private final EmbeddedZooKeeper zookeeper;
+  // Replaced by startZooKeeper() after stopZooKeeper().
+  private volatile EmbeddedZooKeeper zookeeper;
   private final List<EmbeddedBookie> bookies = new ArrayList<>();
 
   private LocalStorageCluster(
@@ -172,6 +173,32 @@ public final class LocalStorageCluster implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * Stops the ZooKeeper server (an outage: clients lose their connection, sessions survive if it
+   * comes back within their timeout). Its data stays.
+   */
+  public synchronized void stopZooKeeper() {
+    zookeeper.close();
+  }
+
+  /** Starts ZooKeeper again on the same port and data directory. */
+  public synchronized void startZooKeeper() throws IOException {
+    int port = zookeeper.port();
+    zookeeper = EmbeddedZooKeeper.start(baseDir.resolve("zookeeper"), port);
+  }
+
+  /**
+   * Asks every running bookie's garbage collector to run now (it also runs every {@code
+   * gcWaitTimeMs}); deleted ledgers then leave their storage. Does not wait for it.
+   */
+  public synchronized void forceGarbageCollection() {
+    for (EmbeddedBookie b : bookies) {
+      if (b.isRunning()) {
+        b.bookieServer().getBookie().getLedgerStorage().forceGC();
+      }
+    }
   }
 
   public EmbeddedZooKeeper zooKeeper() {

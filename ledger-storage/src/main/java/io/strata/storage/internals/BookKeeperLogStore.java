@@ -251,6 +251,13 @@ public final class BookKeeperLogStore implements LogStore {
     return ctx.indexes().isCached(dataLedgerId);
   }
 
+  /** How this store obtained segment indexes: chunks read from index ledgers, entries scanned. */
+  public record IndexStats(long chunksRead, long entriesScanned) {}
+
+  public IndexStats indexStats() {
+    return new IndexStats(ctx.indexes().chunksRead(), ctx.indexes().entriesScanned());
+  }
+
   /** Drops every cached index and read handle (tests: force loads from the index ledgers). */
   public void dropCaches() {
     ctx.ledgers().invalidateAll();

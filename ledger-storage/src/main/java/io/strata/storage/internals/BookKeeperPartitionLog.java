@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.bookkeeper.client.api.WriteHandle;
@@ -56,7 +57,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BookKeeperPartitionLog implements PartitionLog {
   private static final Logger log = LoggerFactory.getLogger(BookKeeperPartitionLog.class);
-  private static final int MAX_ENTRIES_PER_READ = 1000;
 
   enum State {
     ACTIVE,
@@ -82,6 +82,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   private final Consumer<BookKeeperPartitionLog> onClosed;
   private final CopyOnWriteArrayList<AppendListener> listeners = new CopyOnWriteArrayList<>();
   private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
+  private final LogReader reader;
 
   // Volatile: read by getters and by callers' threads; written on the executor only.
   private volatile LogConfig config;
@@ -97,6 +98,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   private boolean closing;
   private CompletableFuture<Void> closeFuture;
   private StorageException terminal;
+  private boolean repairingIndex;
 
   BookKeeperPartitionLog(
       StoreContext ctx,
@@ -113,6 +115,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     this.executor = executor;
     this.onClosed = onClosed;
     this.metadata = metadata;
+    this.reader = new LogReader(name, ctx, executor);
     this.logStartOffset = stored.logStartOffset();
     long next = active != null ? active.firstOffset() : stored.nextOffsetAfterSealed();
     this.highWatermark = next;
@@ -259,7 +262,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     CompletableFuture<Long> add;
     try {
       // BookKeeper takes (and releases) the reference passed; ours stays for listeners.
-      add = seg.data.appendAsync(p.batch.retain());
+      add = seg.data.appendAsync(p.batch.retainedDuplicate());
     } catch (RuntimeException e) {
       add = CompletableFuture.failedFuture(e);
     }
@@ -393,18 +396,19 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     state = State.SWITCHING;
     CompletableFuture<Void> done = new CompletableFuture<>();
     switchFuture = done;
+    armSwitchTimeout(done);
     ActiveSegment old = active;
     CompletableFuture<Void> drained =
         old == null ? CompletableFuture.completedFuture(null) : old.stop();
+    // The next segment's ledgers are created while the old segment drains and seals.
+    CompletableFuture<Created> created =
+        openNew && !closing && state != State.FENCED
+            ? createSegmentLedgers().handle((h, e) -> new Created(h, e))
+            : CompletableFuture.completedFuture(new Created(null, null));
     drained
         .thenComposeAsync(
             v -> old == null ? CompletableFuture.completedFuture(null) : sealLocally(old), executor)
-        .thenComposeAsync(
-            v ->
-                openNew && !closing && state != State.FENCED
-                    ? createSegmentLedgers().handle((h, e) -> new Created(h, e))
-                    : CompletableFuture.completedFuture(new Created(null, null)),
-            executor)
+        .thenCombine(created, (v, c) -> c)
         .thenComposeAsync(this::commitSwitch, executor)
         .whenCompleteAsync(
             (v, e) -> {
@@ -423,6 +427,32 @@ public final class BookKeeperPartitionLog implements PartitionLog {
             },
             executor);
     return done;
+  }
+
+  /**
+   * Appends waiting behind a switch that cannot finish (ZooKeeper unreachable, bookies stalled)
+   * fail retriably after the add timeout instead of waiting without bound; the switch itself goes
+   * on and the log resumes when it completes.
+   */
+  private void armSwitchTimeout(CompletableFuture<Void> sw) {
+    long timeoutMs = ctx.config().addTimeoutSec() * 1000L;
+    CompletableFuture.delayedExecutor(timeoutMs, TimeUnit.MILLISECONDS, executor)
+        .execute(
+            () -> {
+              if (switchFuture == sw && !sw.isDone()) {
+                if (!queue.isEmpty()) {
+                  log.warn("Log {}: segment switch still running after {} ms", name, timeoutMs);
+                  failQueue(
+                      new LogUnavailableException(
+                          "log "
+                              + name
+                              + ": segment switch did not finish in "
+                              + timeoutMs
+                              + " ms"));
+                }
+                armSwitchTimeout(sw);
+              }
+            });
   }
 
   private record NewLedgers(WriteHandle data, WriteHandle index) {}
@@ -462,6 +492,18 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       ctx.ledgers().closeQuietly(seg.index);
       return dataClosed;
     }
+    // Readable at once: until the seal is stored, reads of this segment use its in-memory index.
+    localSeal =
+        new LocalSeal(
+            seg.data.getId(),
+            seg.meta.seal(
+                idx.lastOffset(idx.entryCount() - 1),
+                idx.maxTimestamp(),
+                idx.totalBytes(),
+                idx.entryCount(),
+                seg.index.getId()),
+            idx,
+            obsolete);
     CompletableFuture<Long> indexLedger =
         seg.lastChunk
             .handle((v, e) -> null)
@@ -533,12 +575,18 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       return CompletableFuture.completedFuture(null);
     }
     long sealedLedger = seal == null ? -1 : seal.ledgerId;
+    List<SegmentMetadata> leftovers = new ArrayList<>();
     return metadata
         .update(
             m -> {
               List<SegmentMetadata> segs = new ArrayList<>();
               for (SegmentMetadata s : m.segments()) {
-                if (s.ledgerId() != sealedLedger) {
+                if (s.ledgerId() != sealedLedger && !s.isSealed()) {
+                  // An OPEN segment that is not ours: left by one of our own switches whose
+                  // compare-and-set outcome was unknown (connection loss) and that we therefore
+                  // treated as failed. Nothing was ever appended to it; drop it.
+                  leftovers.add(s);
+                } else if (s.ledgerId() != sealedLedger) {
                   segs.add(s);
                 } else if (seal.sealed != null) {
                   segs.add(
@@ -576,10 +624,16 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                 localSeal = null;
                 deleteLedgers(seal.obsoleteLedgers);
               }
+              for (SegmentMetadata s : leftovers) {
+                if (stored.segments().stream().noneMatch(x -> x.ledgerId() == s.ledgerId())) {
+                  deleteLedgers(Set.of(s.ledgerId(), s.indexLedgerId()));
+                }
+              }
               if (opened != null) {
                 active = new ActiveSegment(opened, next.data(), next.index());
                 logEndOffset = firstOffset;
                 state = State.ACTIVE;
+                repairMissingIndexes();
               } else {
                 finishSwitchWithoutSegment(created.error());
               }
@@ -654,7 +708,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                   executor)
               .whenCompleteAsync(
                   (v, e) -> {
-                    if (localSeal != null) {
+                    if (localSeal != null && state != State.FENCED) {
                       log.warn(
                           "Log {}: closed without storing its seal; next owner recovers", name);
                     }
@@ -681,28 +735,9 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   // ---------------------------------------------------------------------------------------------
   // Reads
 
-  /** Where a segment's index and entries come from. */
-  private record SegmentRef(
-      long firstOffset,
-      long lastOffset,
-      long maxTimestamp,
-      Supplier<CompletableFuture<SegmentIndex>> index,
-      Supplier<CompletableFuture<? extends org.apache.bookkeeper.client.api.ReadHandle>> handle) {}
-
-  /** Every readable segment in offset order (executor only). */
-  private List<SegmentRef> segmentRefs() {
-    List<SegmentRef> refs = new ArrayList<>();
-    for (SegmentMetadata s : metadata.current().segments()) {
-      if (s.isSealed() && s.entryCount() > 0) {
-        refs.add(
-            new SegmentRef(
-                s.firstOffset(),
-                s.lastOffset(),
-                s.maxTimestamp(),
-                () -> ctx.indexes().get(s),
-                () -> ctx.ledgers().openForRead(s.ledgerId())));
-      }
-    }
+  /** Refs of the segments not (yet) stored as sealed: the locally sealed one, the open one. */
+  private List<SegmentRef> unstoredRefs() {
+    List<SegmentRef> refs = new ArrayList<>(2);
     LocalSeal seal = localSeal;
     if (seal != null && seal.sealed != null) {
       SegmentMetadata s = seal.sealed;
@@ -727,22 +762,8 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     return refs;
   }
 
-  private SegmentRef locate(long offset) {
-    List<SegmentRef> refs = segmentRefs();
-    int lo = 0;
-    int hi = refs.size() - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      SegmentRef r = refs.get(mid);
-      if (offset < r.firstOffset) {
-        hi = mid - 1;
-      } else if (offset > r.lastOffset) {
-        lo = mid + 1;
-      } else {
-        return r;
-      }
-    }
-    return null;
+  private List<SegmentRef> segmentRefs() {
+    return reader.segmentRefs(metadata.current(), unstoredRefs());
   }
 
   @Override
@@ -771,121 +792,85 @@ public final class BookKeeperPartitionLog implements PartitionLog {
             return CompletableFuture.completedFuture(
                 new LogReadResult(ctx.allocator().buffer(0), offset, offset, 0, hw, start));
           }
-          SegmentRef ref = locate(offset);
+          SegmentRef ref = LogReader.locate(segmentRefs(), offset);
           if (ref == null) {
             return CompletableFuture.failedFuture(
                 new OffsetOutOfRangeException("offset " + offset + " of " + name + " not stored"));
           }
-          return ref.index()
-              .get()
-              .thenApplyAsync(idx -> entryRange(idx, offset, maxBytes, hw), executor)
-              .thenCompose(
-                  range ->
-                      ref.handle()
-                          .get()
-                          .thenCompose(h -> h.readUnconfirmedAsync(range.first(), range.last()))
-                          .thenApply(
-                              entries ->
-                                  EntryReads.toResult(
-                                      name, entries, range, hw, logStartOffset, ctx.allocator())))
-              .handleAsync(
-                  (r, e) -> {
-                    if (e != null) {
-                      if (offset < logStartOffset) {
-                        throw new OffsetOutOfRangeException(
-                            "offset " + offset + " of " + name + " was deleted");
-                      }
-                      throw Errors.map("read " + name + " at " + offset, e);
-                    }
-                    return r;
-                  },
-                  executor);
+          return reader.read(ref, offset, maxBytes, hw, () -> logStartOffset);
         });
   }
 
-  private static EntryReads.Range entryRange(SegmentIndex idx, long offset, int maxBytes, long hw) {
-    int first = idx.entryFor(offset);
-    if (first < 0) {
-      throw new IllegalStateException("offset " + offset + " not in its segment's index");
+  /**
+   * Writes an index ledger for one sealed segment that has none (sealed while bookies were missing;
+   * its index is scanned from the data ledger until then), then looks for the next.
+   */
+  private void repairMissingIndexes() {
+    if (repairingIndex || state != State.ACTIVE) {
+      return;
     }
-    int last = first;
-    long bytes = idx.size(first);
-    while (last + 1 < idx.entryCount()
-        && last + 1 - first < MAX_ENTRIES_PER_READ
-        && idx.lastOffset(last + 1) < hw
-        && bytes + idx.size(last + 1) <= maxBytes) {
-      last++;
-      bytes += idx.size(last);
+    for (SegmentMetadata s : metadata.current().segments()) {
+      if (s.isSealed() && s.entryCount() > 0 && s.indexLedgerId() < 0) {
+        repairingIndex = true;
+        long[] written = {-1};
+        ctx.indexes()
+            .get(s)
+            .thenCompose(idx -> ctx.indexes().write(name, config, epoch, idx))
+            .thenComposeAsync(
+                id -> {
+                  written[0] = id;
+                  return metadata.update(m -> withIndexLedger(m, s.ledgerId(), id));
+                },
+                executor)
+            .whenCompleteAsync(
+                (stored, e) -> {
+                  repairingIndex = false;
+                  if (e != null) {
+                    log.info(
+                        "Log {}: index repair of segment {} failed: {}",
+                        name,
+                        s.ledgerId(),
+                        e.toString());
+                    ctx.ledgers().deleteQuietly(written[0]);
+                    onMetadataFailure("repair index of " + name, e);
+                  } else {
+                    log.info("Log {}: wrote missing index of segment {}", name, s.ledgerId());
+                    repairMissingIndexes();
+                  }
+                },
+                executor);
+        return;
+      }
     }
-    return new EntryReads.Range(first, last, idx.baseOffset(first), idx.lastOffset(last) + 1);
+  }
+
+  private static LogMetadata withIndexLedger(LogMetadata m, long ledgerId, long indexId) {
+    List<SegmentMetadata> segs = new ArrayList<>();
+    boolean changed = false;
+    for (SegmentMetadata s : m.segments()) {
+      if (s.ledgerId() == ledgerId && s.indexLedgerId() < 0) {
+        segs.add(s.withIndexLedgerId(indexId));
+        changed = true;
+      } else {
+        segs.add(s);
+      }
+    }
+    if (!changed) {
+      throw new IllegalStateException("segment " + ledgerId + " no longer needs an index");
+    }
+    return m.withSegments(segs);
   }
 
   @Override
   public CompletableFuture<Optional<TimestampOffset>> offsetForTimestamp(long timestampMs) {
     return onExecutor(
-        () -> {
-          List<SegmentRef> refs = segmentRefs();
-          return searchTimestamp(refs, 0, timestampMs, logStartOffset, highWatermark);
-        });
-  }
-
-  private CompletableFuture<Optional<TimestampOffset>> searchTimestamp(
-      List<SegmentRef> refs, int i, long ts, long start, long hw) {
-    while (i < refs.size() && (refs.get(i).maxTimestamp < ts || refs.get(i).lastOffset < start)) {
-      i++;
-    }
-    if (i >= refs.size()) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    int segment = i;
-    SegmentRef ref = refs.get(i);
-    return ref.index()
-        .get()
-        .thenComposeAsync(
-            idx ->
-                searchEntries(ref, idx, idx.firstEntryWithTimestampAtLeast(ts, 0), ts, start, hw),
-            executor)
-        .thenCompose(
-            found ->
-                found.isPresent()
-                    ? CompletableFuture.completedFuture(found)
-                    : searchTimestamp(refs, segment + 1, ts, start, hw));
-  }
-
-  private CompletableFuture<Optional<TimestampOffset>> searchEntries(
-      SegmentRef ref, SegmentIndex idx, int entry, long ts, long start, long hw) {
-    if (entry < 0 || idx.baseOffset(entry) >= hw) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    return ref.handle()
-        .get()
-        .thenCompose(h -> h.readUnconfirmedAsync(entry, entry))
-        .thenApply(entries -> EntryReads.firstRecordAtOrAfter(entries, ts, start, hw))
-        .thenComposeAsync(
-            found ->
-                found.isPresent()
-                    ? CompletableFuture.completedFuture(found)
-                    : searchEntries(
-                        ref, idx, idx.firstEntryWithTimestampAtLeast(ts, entry + 1), ts, start, hw),
-            executor);
+        () -> reader.searchTimestamp(segmentRefs(), timestampMs, logStartOffset, highWatermark));
   }
 
   @Override
   public CompletableFuture<Optional<TimestampOffset>> offsetOfMaxTimestamp() {
     return onExecutor(
-        () -> {
-          List<SegmentRef> refs = segmentRefs();
-          long max = -1;
-          for (SegmentRef r : refs) {
-            if (r.lastOffset >= logStartOffset) {
-              max = Math.max(max, r.maxTimestamp);
-            }
-          }
-          if (max < 0) {
-            return CompletableFuture.completedFuture(Optional.empty());
-          }
-          return searchTimestamp(refs, 0, max, logStartOffset, highWatermark);
-        });
+        () -> reader.searchMaxTimestamp(segmentRefs(), logStartOffset, highWatermark));
   }
 
   // ---------------------------------------------------------------------------------------------

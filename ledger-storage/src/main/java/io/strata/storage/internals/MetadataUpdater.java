@@ -5,6 +5,7 @@ import io.strata.storage.api.LogMetadata;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
@@ -111,7 +112,12 @@ final class MetadataUpdater {
             (raw, err) -> {
               if (err != null) {
                 if (Errors.isUncertainZk(err) && attempt < MAX_ATTEMPTS) {
-                  return reread(base, next, change, attempt + 1, uncertain);
+                  // ZooKeeper is unreachable: back off a little before asking again.
+                  return CompletableFuture.supplyAsync(
+                          () -> null,
+                          CompletableFuture.delayedExecutor(
+                              50L * (attempt + 1), TimeUnit.MILLISECONDS, executor))
+                      .thenCompose(v -> reread(base, next, change, attempt + 1, uncertain));
                 }
                 return CompletableFuture.<LogMetadata>failedFuture(
                     Errors.map("metadata read of " + base.name(), err));

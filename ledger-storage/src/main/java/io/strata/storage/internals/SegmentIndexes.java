@@ -29,6 +29,11 @@ final class SegmentIndexes {
   private final ByteBufAllocator alloc;
   private final int chunkEntries;
   private final AsyncCache<Long, SegmentIndex> cache;
+  // Counters for tests and operators: how indexes were obtained.
+  private final java.util.concurrent.atomic.LongAdder entriesScanned =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder chunksRead =
+      new java.util.concurrent.atomic.LongAdder();
 
   SegmentIndexes(Ledgers ledgers, ByteBufAllocator alloc, int chunkEntries, long cacheBytes) {
     this.ledgers = ledgers;
@@ -121,6 +126,7 @@ final class SegmentIndexes {
               try (LedgerEntries e = entries) {
                 for (LedgerEntry entry : e) {
                   IndexChunkCodec.decodeInto(entry.getEntryBuffer(), idx);
+                  chunksRead.increment();
                 }
               }
               return readChunksFrom(h, idx, to + 1, last);
@@ -144,6 +150,7 @@ final class SegmentIndexes {
                 for (LedgerEntry entry : e) {
                   RecordBatchHeader h = RecordBatchHeader.read(entry.getEntryBuffer());
                   idx.addEntry(h.baseOffset(), h.lastOffset(), h.sizeInBytes(), h.maxTimestamp());
+                  entriesScanned.increment();
                 }
               }
               return scan(data, idx, lastEntry);
@@ -179,6 +186,16 @@ final class SegmentIndexes {
           h.appendAsync(IndexChunkCodec.encode(alloc, idx, i, Math.min(count, i + chunkEntries)));
     }
     return last.thenApply(v -> null);
+  }
+
+  /** Data entries read to build indexes (by scanning) since the store started. */
+  long entriesScanned() {
+    return entriesScanned.sum();
+  }
+
+  /** Index chunks read from index ledgers since the store started. */
+  long chunksRead() {
+    return chunksRead.sum();
   }
 
   int chunkEntries() {

@@ -132,7 +132,22 @@ final class TakeOver {
   }
 
   private CompletableFuture<Recovered> recover(SegmentMetadata seg) {
-    CompletableFuture<ReadHandle> data = ctx.ledgers().recover(seg.ledgerId());
+    CompletableFuture<ReadHandle> data =
+        ctx.ledgers()
+            .recover(seg.ledgerId())
+            .exceptionallyCompose(
+                e -> {
+                  if (!Errors.isNoSuchLedger(e)) {
+                    return CompletableFuture.failedFuture(e);
+                  }
+                  // Only an OPEN segment nothing was appended to can lose its ledger (a writer's
+                  // switch whose outcome it could not know); treat it as empty.
+                  log.warn(
+                      "Log {}: ledger {} of an open segment is gone; dropping the segment",
+                      name,
+                      seg.ledgerId());
+                  return CompletableFuture.completedFuture(null);
+                });
     CompletableFuture<SegmentIndex> persisted =
         seg.indexLedgerId() < 0
             ? CompletableFuture.completedFuture(new SegmentIndex(seg.firstOffset(), 1024))
@@ -157,11 +172,17 @@ final class TakeOver {
     if (seg.indexLedgerId() >= 0) {
       obsolete.add(seg.indexLedgerId());
     }
-    return data.thenCombine(persisted, (h, idx) -> Map.entry(h, idx))
+    return data.thenCombine(persisted, (h, idx) -> new java.util.AbstractMap.SimpleEntry<>(h, idx))
         .thenCompose(
             pair -> {
               ReadHandle h = pair.getKey();
               SegmentIndex idx = pair.getValue();
+              if (h == null) {
+                obsolete.add(seg.ledgerId());
+                return CompletableFuture.completedFuture(
+                    new Recovered(
+                        seg, null, new SegmentIndex(seg.firstOffset(), 1).seal(), obsolete));
+              }
               long lac = h.getLastAddConfirmed();
               if (idx.entryCount() > lac + 1) {
                 throw new IllegalStateException(

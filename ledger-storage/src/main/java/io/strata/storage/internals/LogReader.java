@@ -1,0 +1,200 @@
+package io.strata.storage.internals;
+
+import io.strata.storage.api.LogMetadata;
+import io.strata.storage.api.LogReadResult;
+import io.strata.storage.api.OffsetOutOfRangeException;
+import io.strata.storage.api.SegmentMetadata;
+import io.strata.storage.api.TimestampOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.LongSupplier;
+
+/**
+ * The read side of one log: finds the segment of an offset, the entries of a read, the record of a
+ * timestamp. A segment is found by binary search over the segment list in memory, an entry by one
+ * look-up in the segment's index; only whole entries are then read from the bookies.
+ *
+ * <p>Thread-safety: confined to the log's executor (the in-memory index of the open segment is
+ * mutated there); continuations hop back to it before touching an index.
+ */
+final class LogReader {
+  private static final int MAX_ENTRIES_PER_READ = 1000;
+
+  private final String name;
+  private final StoreContext ctx;
+  private final ExecutorService executor;
+  // Refs of the stored sealed segments, rebuilt only when the stored metadata changes.
+  private LogMetadata refsOf;
+  private List<SegmentRef> sealedRefs = List.of();
+
+  LogReader(String name, StoreContext ctx, ExecutorService executor) {
+    this.name = name;
+    this.ctx = ctx;
+    this.executor = executor;
+  }
+
+  /** Every readable segment in offset order: the stored sealed ones, then {@code unstored}. */
+  List<SegmentRef> segmentRefs(LogMetadata stored, List<SegmentRef> unstored) {
+    if (stored != refsOf) {
+      sealedRefs = sealedRefs(stored);
+      refsOf = stored;
+    }
+    if (unstored.isEmpty()) {
+      return sealedRefs;
+    }
+    List<SegmentRef> refs = new ArrayList<>(sealedRefs.size() + unstored.size());
+    refs.addAll(sealedRefs);
+    refs.addAll(unstored);
+    return refs;
+  }
+
+  private List<SegmentRef> sealedRefs(LogMetadata stored) {
+    List<SegmentRef> refs = new ArrayList<>();
+    for (SegmentMetadata s : stored.segments()) {
+      if (s.isSealed() && s.entryCount() > 0) {
+        refs.add(
+            new SegmentRef(
+                s.firstOffset(),
+                s.lastOffset(),
+                s.maxTimestamp(),
+                () -> ctx.indexes().get(s),
+                () -> ctx.ledgers().openForRead(s.ledgerId())));
+      }
+    }
+    return refs;
+  }
+
+  /** The segment holding {@code offset}, or null. */
+  static SegmentRef locate(List<SegmentRef> refs, long offset) {
+    int lo = 0;
+    int hi = refs.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      SegmentRef r = refs.get(mid);
+      if (offset < r.firstOffset()) {
+        hi = mid - 1;
+      } else if (offset > r.lastOffset()) {
+        lo = mid + 1;
+      } else {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Reads whole entries of {@code ref} from the one holding {@code offset}, up to {@code maxBytes}
+   * (at least one), below {@code hw}. {@code logStart} is read again if the read fails, to tell a
+   * deleted segment from an error.
+   */
+  CompletableFuture<LogReadResult> read(
+      SegmentRef ref, long offset, int maxBytes, long hw, LongSupplier logStart) {
+    return ref.index()
+        .get()
+        .thenApplyAsync(idx -> entryRange(idx, offset, maxBytes, hw), executor)
+        .thenCompose(
+            range ->
+                ref.handle()
+                    .get()
+                    .thenCompose(h -> h.readUnconfirmedAsync(range.first(), range.last()))
+                    .thenApply(
+                        entries ->
+                            EntryReads.toResult(
+                                name, entries, range, hw, logStart.getAsLong(), ctx.allocator())))
+        .handleAsync(
+            (r, e) -> {
+              if (e != null) {
+                if (offset < logStart.getAsLong()) {
+                  throw new OffsetOutOfRangeException(
+                      "offset " + offset + " of " + name + " was deleted");
+                }
+                throw Errors.map("read " + name + " at " + offset, e);
+              }
+              return r;
+            },
+            executor);
+  }
+
+  private static EntryReads.Range entryRange(SegmentIndex idx, long offset, int maxBytes, long hw) {
+    int first = idx.entryFor(offset);
+    if (first < 0) {
+      throw new IllegalStateException("offset " + offset + " not in its segment's index");
+    }
+    int last = first;
+    long bytes = idx.size(first);
+    while (last + 1 < idx.entryCount()
+        && last + 1 - first < MAX_ENTRIES_PER_READ
+        && idx.lastOffset(last + 1) < hw
+        && bytes + idx.size(last + 1) <= maxBytes) {
+      last++;
+      bytes += idx.size(last);
+    }
+    return new EntryReads.Range(first, last, idx.baseOffset(first), idx.lastOffset(last) + 1);
+  }
+
+  /** First record with timestamp >= ts and offset in [start, hw), in offset order. */
+  CompletableFuture<Optional<TimestampOffset>> searchTimestamp(
+      List<SegmentRef> refs, long ts, long start, long hw) {
+    return searchFrom(refs, 0, ts, start, hw);
+  }
+
+  /** The first record holding the largest timestamp at or above {@code start}. */
+  CompletableFuture<Optional<TimestampOffset>> searchMaxTimestamp(
+      List<SegmentRef> refs, long start, long hw) {
+    long max = -1;
+    for (SegmentRef r : refs) {
+      if (r.lastOffset() >= start) {
+        max = Math.max(max, r.maxTimestamp());
+      }
+    }
+    if (max < 0) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return searchFrom(refs, 0, max, start, hw);
+  }
+
+  private CompletableFuture<Optional<TimestampOffset>> searchFrom(
+      List<SegmentRef> refs, int i, long ts, long start, long hw) {
+    while (i < refs.size()
+        && (refs.get(i).maxTimestamp() < ts || refs.get(i).lastOffset() < start)) {
+      i++;
+    }
+    if (i >= refs.size()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    int segment = i;
+    SegmentRef ref = refs.get(i);
+    return ref.index()
+        .get()
+        .thenComposeAsync(
+            idx ->
+                searchEntries(ref, idx, idx.firstEntryWithTimestampAtLeast(ts, 0), ts, start, hw),
+            executor)
+        .thenCompose(
+            found ->
+                found.isPresent()
+                    ? CompletableFuture.completedFuture(found)
+                    : searchFrom(refs, segment + 1, ts, start, hw));
+  }
+
+  private CompletableFuture<Optional<TimestampOffset>> searchEntries(
+      SegmentRef ref, SegmentIndex idx, int entry, long ts, long start, long hw) {
+    if (entry < 0 || idx.baseOffset(entry) >= hw) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return ref.handle()
+        .get()
+        .thenCompose(h -> h.readUnconfirmedAsync(entry, entry))
+        .thenApply(entries -> EntryReads.firstRecordAtOrAfter(entries, ts, start, hw))
+        .thenComposeAsync(
+            found ->
+                found.isPresent()
+                    ? CompletableFuture.completedFuture(found)
+                    : searchEntries(
+                        ref, idx, idx.firstEntryWithTimestampAtLeast(ts, entry + 1), ts, start, hw),
+            executor);
+  }
+}
