@@ -12,7 +12,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = StrataCli.Version.class,
     description = "Strata: a Kafka-compatible broker on BookKeeper, ZooKeeper and tiered storage.",
-    subcommands = {StandaloneCommand.class, TopicsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      StandaloneCommand.class,
+      TopicsCommand.class,
+      ConfigDocsCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class StrataCli {
 
   /** Exit code for a usage error or a failed admin call. */

@@ -30,7 +30,7 @@ public final class ConfigDocs {
           .append(" | ")
           .append(defaultCell(key))
           .append(" | ")
-          .append(key.validator == null ? "" : cell(key.validator.toString()))
+          .append(validatorCell(key.validator))
           .append(" | ")
           .append(key.importance.toString().toLowerCase(java.util.Locale.ROOT))
           .append(" |\n");
@@ -47,6 +47,15 @@ public final class ConfigDocs {
     }
     String s = ConfigDef.convertToString(key.defaultValue, key.type);
     return s.isEmpty() ? "\"\"" : "`" + s.replace("|", "\\|") + "`";
+  }
+
+  /** A validator's description, or nothing for one without a readable description (a lambda). */
+  private static String validatorCell(ConfigDef.Validator validator) {
+    if (validator == null) {
+      return "";
+    }
+    String text = validator.toString();
+    return text.contains("$$Lambda") || text.contains("$Lambda") ? "" : cell(text);
   }
 
   private static String cell(String text) {

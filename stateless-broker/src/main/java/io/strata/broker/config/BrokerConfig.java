@@ -23,6 +23,7 @@ import org.apache.kafka.common.utils.Time;
  * a Kafka {@code server.properties} can be reused. Immutable and thread-safe.
  */
 public final class BrokerConfig extends AbstractConfig {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BrokerConfig.class);
 
   /** Every broker key; the reference page is generated from it. */
   public static final ConfigDef CONFIG_DEF = buildConfigDef();
@@ -48,6 +49,11 @@ public final class BrokerConfig extends AbstractConfig {
     this.storage = new LogStoreConfig(storageProps);
     this.topicDefaults = Map.copyOf(buildTopicDefaults());
     checkCrossFieldRules();
+    for (Object key : props.keySet()) {
+      if (!CONFIG_DEF.names().contains(String.valueOf(key))) {
+        log.warn("Ignoring unknown broker config '{}' (see docs/configuration.md)", key);
+      }
+    }
   }
 
   private Map<String, Object> buildTopicDefaults() {
