@@ -110,11 +110,13 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   /** Starts reconciling on metadata changes and applying retention. */
   public CompletableFuture<Void> start() {
-    cache.addListener(this::reconcile);
+    cache.addListener(() -> reconcile());
     long interval = config.retentionCheckIntervalMs();
     scheduler.scheduleWithFixedDelay(
         this::applyRetention, interval, interval, TimeUnit.MILLISECONDS);
-    return store.zk().ensure(snapshotRoot).thenRun(this::reconcile);
+    // Ready means serving: wait for the partitions this broker owns to load (a failed load is
+    // logged and retried by the next reconcile; it does not stop the broker).
+    return store.zk().ensure(snapshotRoot).thenCompose(v -> reconcile()).exceptionally(t -> null);
   }
 
   /** The partition if this broker serves it now. */
@@ -127,11 +129,16 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     return List.copyOf(online.values());
   }
 
-  /** Loads what this broker should serve and is not serving; applies config changes. */
-  public void reconcile() {
+  /**
+   * Loads what this broker should serve and is not serving; applies config changes.
+   *
+   * @return completes when the loads this call started are done (successfully or not)
+   */
+  public CompletableFuture<Void> reconcile() {
     if (closing) {
-      return;
+      return CompletableFuture.completedFuture(null);
     }
+    List<CompletableFuture<Partition>> started = new ArrayList<>();
     Snapshot view = cache.snapshot();
     for (var vt : view.topicsByName().values()) {
       TopicRecord topic = vt.topic();
@@ -145,10 +152,12 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
             loaded.log().updateConfig(logConfig(topic, settings));
           }
         } else if (policy.shouldOwn(topic, p, view) && !loading.containsKey(name)) {
-          load(topic, p);
+          started.add(load(topic, p));
         }
       }
     }
+    return CompletableFuture.allOf(
+        started.stream().map(f -> f.handle((x, t) -> null)).toArray(CompletableFuture[]::new));
   }
 
   private static boolean sameSettings(TopicSettings a, TopicSettings b) {
