@@ -75,6 +75,8 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   private final Map<String, Partition> online = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Partition>> loading = new ConcurrentHashMap<>();
+  // Consecutive failed loads per log, for the retry backoff.
+  private final Map<String, Integer> loadFailures = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Partition> byTopicPartition = new ConcurrentHashMap<>();
   // Set once by close(); read by reconcile to stop loading.
   private volatile boolean closing;
@@ -132,7 +134,8 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   /**
    * Loads what this broker should serve and is not serving; applies config changes.
    *
-   * @return completes when the loads this call started are done (successfully or not)
+   * @return completes when the loads of every partition it should serve are done (successfully or
+   *     not), including loads an earlier call started
    */
   public CompletableFuture<Void> reconcile() {
     if (closing) {
@@ -151,8 +154,9 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
             loaded.updateSettings(settings);
             loaded.log().updateConfig(logConfig(topic, settings));
           }
-        } else if (policy.shouldOwn(topic, p, view) && !loading.containsKey(name)) {
-          started.add(load(topic, p));
+        } else if (policy.shouldOwn(topic, p, view)) {
+          CompletableFuture<Partition> inProgress = loading.get(name);
+          started.add(inProgress != null ? inProgress : load(topic, p));
         }
       }
     }
@@ -205,10 +209,19 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
             (partition, t) -> {
               loading.remove(name);
               if (t != null) {
-                log.warn("Could not load partition {}: {}", id.topicPartition(), t.toString());
+                int attempt = loadFailures.merge(name, 1, Integer::sum);
+                long backoffMs = Math.min(30_000L, 250L << Math.min(attempt - 1, 7));
+                log.warn(
+                    "Could not load partition {} (attempt {}), retrying in {} ms: {}",
+                    id.topicPartition(),
+                    attempt,
+                    backoffMs,
+                    t.toString());
+                scheduler.schedule(() -> reconcile(), backoffMs, TimeUnit.MILLISECONDS);
                 f.completeExceptionally(t);
                 return;
               }
+              loadFailures.remove(name);
               online.put(name, partition);
               byTopicPartition.put(id.topicPartition(), partition);
               log.info(
