@@ -978,13 +978,18 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     }
     long newStart = Math.max(logStartOffset, doomed.get(doomed.size() - 1).lastOffset() + 1);
     long deletedBytes = bytes;
+    // The segments as removed from the stored copy (their index ledger may have been replaced).
+    List<SegmentMetadata> removed = new ArrayList<>();
     return metadata
         .update(
             m -> {
+              removed.clear();
               List<SegmentMetadata> keep = new ArrayList<>();
               for (SegmentMetadata s : m.segments()) {
                 if (!ids.contains(s.ledgerId())) {
                   keep.add(s);
+                } else {
+                  removed.add(s);
                 }
               }
               return m.withSegments(keep)
@@ -993,7 +998,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
         .thenApplyAsync(
             stored -> {
               logStartOffset = Math.max(logStartOffset, stored.logStartOffset());
-              for (SegmentMetadata s : doomed) {
+              for (SegmentMetadata s : removed) {
                 deleteLedgers(Set.of(s.ledgerId(), s.indexLedgerId()));
               }
               log.info(
