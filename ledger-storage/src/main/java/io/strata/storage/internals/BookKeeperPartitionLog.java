@@ -613,6 +613,10 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                 }
                 StorageException e = Errors.map("store segment switch of " + name, err);
                 if (e instanceof LogFencedException) {
+                  if (seal != null && seal.sealed != null && !seal.obsoleteLedgers.isEmpty()) {
+                    // We wrote a fresh index ledger for the seal; the new owner never saw it.
+                    deleteLedgers(Set.of(seal.sealed.indexLedgerId()));
+                  }
                   fenced(e);
                 } else {
                   log.warn("Log {}: could not store segment switch: {}", name, e.toString());
