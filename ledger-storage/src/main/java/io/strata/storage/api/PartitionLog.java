@@ -39,8 +39,9 @@ public interface PartitionLog {
    *
    * <p>Failure: {@link LogFencedException} if a newer writer took over; {@link
    * LogUnavailableException} (retriable) if too few bookies are reachable — the batch is then not
-   * visible and its offsets are reused by the next successful append; {@link LogClosedException}
-   * after {@link #close()}.
+   * visible and its offsets are reused by the next successful append — or if it waited behind a
+   * segment switch that could not finish within the add timeout (ZooKeeper unreachable); {@link
+   * LogClosedException} after {@link #close()}.
    */
   CompletableFuture<AppendResult> append(ByteBuf batch);
 

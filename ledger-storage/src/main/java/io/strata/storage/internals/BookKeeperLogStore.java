@@ -260,6 +260,7 @@ public final class BookKeeperLogStore implements LogStore {
 
   /** Drops every cached index and read handle (tests: force loads from the index ledgers). */
   public void dropCaches() {
+    ctx.indexes().invalidateAll();
     ctx.ledgers().invalidateAll();
   }
 

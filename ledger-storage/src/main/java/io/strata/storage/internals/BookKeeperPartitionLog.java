@@ -613,6 +613,10 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                 }
                 StorageException e = Errors.map("store segment switch of " + name, err);
                 if (e instanceof LogFencedException) {
+                  if (seal != null && seal.sealed != null && !seal.obsoleteLedgers.isEmpty()) {
+                    // We wrote a fresh index ledger for the seal; the new owner never saw it.
+                    deleteLedgers(Set.of(seal.sealed.indexLedgerId()));
+                  }
                   fenced(e);
                 } else {
                   log.warn("Log {}: could not store segment switch: {}", name, e.toString());
@@ -952,59 +956,18 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     return se;
   }
 
-  /**
-   * Removes from the metadata the sealed segments at the head of the log that lie wholly below the
-   * log start offset or (if {@code applyLimits}) break retention.ms / retention.bytes, advances the
-   * log start offset past them, then deletes their ledgers. Executor only.
-   */
   private CompletableFuture<RetentionResult> deleteSegments(boolean applyLimits) {
-    LogConfig c = config;
-    List<SegmentMetadata> doomed =
-        RetentionPolicy.segmentsToDelete(
-            metadata.current().segments(),
-            logStartOffset,
-            applyLimits ? c.retentionMs() : -1,
-            applyLimits ? c.retentionBytes() : -1,
-            ctx.time().milliseconds(),
-            unsealedBytes());
-    if (doomed.isEmpty()) {
-      return CompletableFuture.completedFuture(new RetentionResult(0, 0, logStartOffset));
-    }
-    Set<Long> ids = new HashSet<>();
-    long bytes = 0;
-    for (SegmentMetadata s : doomed) {
-      ids.add(s.ledgerId());
-      bytes += s.sizeBytes();
-    }
-    long newStart = Math.max(logStartOffset, doomed.get(doomed.size() - 1).lastOffset() + 1);
-    long deletedBytes = bytes;
-    return metadata
-        .update(
-            m -> {
-              List<SegmentMetadata> keep = new ArrayList<>();
-              for (SegmentMetadata s : m.segments()) {
-                if (!ids.contains(s.ledgerId())) {
-                  keep.add(s);
-                }
-              }
-              return m.withSegments(keep)
-                  .withLogStartOffset(Math.max(m.logStartOffset(), newStart));
-            })
-        .thenApplyAsync(
-            stored -> {
-              logStartOffset = Math.max(logStartOffset, stored.logStartOffset());
-              for (SegmentMetadata s : doomed) {
-                deleteLedgers(Set.of(s.ledgerId(), s.indexLedgerId()));
-              }
-              log.info(
-                  "Log {}: deleted {} segments ({} bytes), log start offset {}",
-                  name,
-                  doomed.size(),
-                  deletedBytes,
-                  logStartOffset);
-              return new RetentionResult(doomed.size(), deletedBytes, logStartOffset);
-            },
-            executor);
+    return SegmentDeletion.run(
+        name,
+        ctx,
+        metadata,
+        executor,
+        config,
+        logStartOffset,
+        applyLimits,
+        unsealedBytes(),
+        stored -> logStartOffset = Math.max(logStartOffset, stored),
+        this::deleteLedgers);
   }
 
   /** Bytes in segments not sealed in the stored metadata (active and locally sealed). */

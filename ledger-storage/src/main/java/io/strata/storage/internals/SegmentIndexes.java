@@ -60,6 +60,10 @@ final class SegmentIndexes {
     cache.synchronous().invalidate(dataLedgerId);
   }
 
+  void invalidateAll() {
+    cache.synchronous().invalidateAll();
+  }
+
   /** Whether the index of this segment is in memory (for tests). */
   boolean isCached(long dataLedgerId) {
     return cache.getIfPresent(dataLedgerId) != null;

@@ -162,10 +162,23 @@ class BookieFailureTest {
     AppendResult first = appendMany(log, acked, 3, 1, 100, 1, 1).get(0);
     LedgerMetadata md = await(cluster.bookKeeper().getLedgerMetadata(first.ledgerId()));
     int victim = bookieIndex(md.getAllEnsembles().get(0L).get(1));
+    BookieId stalled = md.getAllEnsembles().get(0L).get(1);
     cluster.cluster().pause(victim);
     try {
-      // Ack quorum 2 of 3 is still met; the stalled bookie is replaced after the add timeout.
+      // Ack quorum 2 of 3 is still met, so appends complete at once...
       appendMany(log, acked, 20, 1, 100, 10, 10);
+      // ...and once the stalled bookie's adds time out (5 s here) the spare replaces it.
+      long[] seed = {100};
+      Awaitility.await()
+          .atMost(WAIT)
+          .pollInterval(java.time.Duration.ofMillis(500))
+          .until(
+              () -> {
+                appendMany(log, acked, 1, 1, 100, 20, seed[0]++);
+                LedgerMetadata now =
+                    await(cluster.bookKeeper().getLedgerMetadata(first.ledgerId()));
+                return !now.getAllEnsembles().lastEntry().getValue().contains(stalled);
+              });
     } finally {
       cluster.cluster().resume(victim);
     }
