@@ -1,8 +1,11 @@
 package io.strata.broker;
 
+import io.strata.broker.cluster.Controller;
+import io.strata.broker.cluster.LoadReporter;
 import io.strata.broker.config.BrokerConfig;
 import io.strata.broker.fetch.DelayedFetchQueue;
 import io.strata.broker.handlers.BrokerHandlers;
+import io.strata.broker.metadata.AssignmentStore;
 import io.strata.broker.metadata.BrokerRegistration;
 import io.strata.broker.metadata.ClusterMetadataStore;
 import io.strata.broker.metadata.MetadataCache;
@@ -24,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.utils.Time;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
@@ -33,10 +38,18 @@ import org.slf4j.LoggerFactory;
  * A Strata broker: serves the Kafka protocol for the partitions it owns, keeps nothing that matters
  * locally, and registers in ZooKeeper.
  *
- * <p>Lifecycle: {@link #start()} connects to ZooKeeper and the bookies, registers, and starts
- * serving (blocking; call it from a main thread, never an event loop). {@link #close()} is a
- * controlled shutdown: appends in flight finish, every partition's ledger is sealed and its
- * ownership released, then the broker unregisters and stops.
+ * <p>Lifecycle: {@link #start()} connects to ZooKeeper and the bookies, registers, joins the
+ * controller election and starts serving (blocking; call it from a main thread, never an event
+ * loop). {@link #close()} is a controlled shutdown: the broker resigns as controller and
+ * unregisters, the controller moves its partitions to other brokers (each is sealed, its producer
+ * state saved and its ownership released, so the next owner starts at once), whatever is left is
+ * sealed the same way, then it stops.
+ *
+ * <p>ZooKeeper session: while disconnected the broker refuses appends (the session may be expiring,
+ * after which others may take its partitions); on reconnection it resumes; if the session expired
+ * it stops serving everything, opens a new session, registers again and takes back what the
+ * controller assigns to it. BookKeeper fencing makes an append by a broker that lost a partition
+ * impossible in any case.
  *
  * <p>Threads: Netty event loops (protocol), a pool running each partition's serial executor, a
  * single metadata thread completing ZooKeeper calls in order, and one scheduler thread.
@@ -56,13 +69,17 @@ public final class Broker implements AutoCloseable {
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(named("strata-scheduler"));
 
-  private ZooKeeper zk;
+  private ZkAsync zk;
   private LogStore logs;
   private ClusterMetadataStore store;
+  private AssignmentStore assignments;
   private MetadataCache cache;
   private PartitionManager partitions;
+  private Controller controller;
+  private LoadReporter loadReporter;
   private ProtocolServer server;
   private DelayedFetchQueue<TopicIdPartition> delayedFetches;
+  private BrokerRegistration registration;
   private int brokerId = -1;
   private String clusterId;
   private volatile boolean closed;
@@ -86,17 +103,18 @@ public final class Broker implements AutoCloseable {
    */
   public synchronized void start() throws Exception {
     String root = config.metadataRoot();
-    zk = connectZooKeeper();
-    ZkAsync zkAsync = new ZkAsync(zk, metadataExecutor);
-    store = new ClusterMetadataStore(zkAsync, root);
+    zk = new ZkAsync(connectZooKeeper(), metadataExecutor);
+    store = new ClusterMetadataStore(zk, root);
+    assignments = new AssignmentStore(zk, root);
     store.init().get(30, TimeUnit.SECONDS);
+    assignments.init().get(30, TimeUnit.SECONDS);
     clusterId = store.clusterId().get(30, TimeUnit.SECONDS);
     brokerId =
         config.brokerId() >= 0
             ? config.brokerId()
             : store.generateBrokerId().get(30, TimeUnit.SECONDS);
     logs = logStoreFactory.create(config);
-    cache = new MetadataCache(store, root);
+    cache = new MetadataCache(store, assignments, root);
     cache.start().get(30, TimeUnit.SECONDS);
 
     delayedFetches = new DelayedFetchQueue<>(pool);
@@ -112,7 +130,7 @@ public final class Broker implements AutoCloseable {
             time,
             pool,
             scheduler,
-            PartitionManager.OWN_EVERYTHING,
+            config.handoffTimeoutMs(),
             root,
             delayedFetches);
     TopicService topics = new TopicService(config, store, cache, partitions);
@@ -125,15 +143,27 @@ public final class Broker implements AutoCloseable {
             topics,
             partitions,
             producerIds,
+            assignments,
             delayedFetches,
             time)
         .register(registry);
     server = new ProtocolServer(config.protocol(), registry.build(), metrics);
     server.start();
 
-    registerWithRetry(
-        new BrokerRegistration(
-            brokerId, advertisedEndpoints(), config.rack(), time.milliseconds()));
+    registration =
+        new BrokerRegistration(brokerId, advertisedEndpoints(), config.rack(), time.milliseconds());
+    registerWithRetry(registration);
+    controller =
+        new Controller(
+            brokerId,
+            cache,
+            assignments,
+            scheduler,
+            config.controllerBalanceIntervalMs(),
+            config.controllerMaxMoves());
+    controller.start();
+    loadReporter = new LoadReporter(brokerId, partitions, assignments, time);
+    loadReporter.start(scheduler, config.loadReportIntervalMs());
     partitions.start().get(60, TimeUnit.SECONDS);
     topics.resumeDeletions();
     log.info("Broker {} of cluster {} serving on {}", brokerId, clusterId, advertisedEndpoints());
@@ -148,11 +178,8 @@ public final class Broker implements AutoCloseable {
             event -> {
               if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
                 connected.countDown();
-              } else if (event.getState() == Watcher.Event.KeeperState.Expired) {
-                log.error(
-                    "ZooKeeper session of broker {} expired: it no longer serves its partitions",
-                    brokerId);
               }
+              onSessionEvent(event);
             });
     if (!connected.await(config.zookeeperSessionTimeoutMs(), TimeUnit.MILLISECONDS)) {
       client.close();
@@ -164,6 +191,54 @@ public final class Broker implements AutoCloseable {
               + " ms: is it running, and is zookeeper.connect right?");
     }
     return client;
+  }
+
+  private void onSessionEvent(WatchedEvent event) {
+    if (event.getType() != Watcher.Event.EventType.None || partitions == null || closed) {
+      return;
+    }
+    switch (event.getState()) {
+      case Disconnected -> {
+        log.warn(
+            "Broker {} lost its ZooKeeper connection; refusing appends until it is back", brokerId);
+        partitions.suspend(true);
+      }
+      case SyncConnected -> {
+        if (partitions != null) {
+          log.info("Broker {} reconnected to ZooKeeper", brokerId);
+          partitions.suspend(false);
+        }
+      }
+      case Expired -> scheduler.execute(this::rejoinAfterExpiry);
+      default -> {}
+    }
+  }
+
+  /** The session expired: stop serving, open a new session, register again, serve again. */
+  private void rejoinAfterExpiry() {
+    if (closed) {
+      return;
+    }
+    log.error(
+        "ZooKeeper session of broker {} expired: it stops serving its partitions and rejoins",
+        brokerId);
+    try {
+      partitions.dropAll("the broker's ZooKeeper session expired").get(60, TimeUnit.SECONDS);
+      ZooKeeper old = zk.zooKeeper();
+      zk.replace(connectZooKeeper());
+      try {
+        old.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      cache.start().get(30, TimeUnit.SECONDS);
+      registerWithRetry(registration);
+      partitions.suspend(false);
+      log.info("Broker {} rejoined the cluster with a new ZooKeeper session", brokerId);
+    } catch (Exception e) {
+      log.error("Broker {} could not rejoin after its session expired; retrying", brokerId, e);
+      scheduler.schedule(this::rejoinAfterExpiry, 2, TimeUnit.SECONDS);
+    }
   }
 
   /**
@@ -178,8 +253,7 @@ public final class Broker implements AutoCloseable {
         store.registerBroker(reg).get(30, TimeUnit.SECONDS);
         return;
       } catch (java.util.concurrent.ExecutionException e) {
-        if (!ZkAsync.is(e, org.apache.zookeeper.KeeperException.Code.NODEEXISTS)
-            || time.milliseconds() > deadline) {
+        if (!ZkAsync.is(e, KeeperException.Code.NODEEXISTS) || time.milliseconds() > deadline) {
           throw new IllegalStateException(
               "Could not register broker " + brokerId + " in ZooKeeper: " + e.getCause(), e);
         }
@@ -228,6 +302,43 @@ public final class Broker implements AutoCloseable {
     return partitions;
   }
 
+  /** True while this broker is the elected controller. */
+  public boolean isController() {
+    return controller != null && controller.isActive();
+  }
+
+  /** The broker's ZooKeeper handle (tests use it to expire the session). */
+  public ZooKeeper zooKeeper() {
+    return zk.zooKeeper();
+  }
+
+  /**
+   * Stops abruptly, as a crash would look to the cluster: the ZooKeeper session and the listener
+   * close, nothing is sealed, released or handed over. The partitions' logs stay open (their
+   * ledgers unsealed) until another broker takes them over and fences them. For tests of failover
+   * in one JVM; real crashes are tested by killing processes.
+   */
+  public synchronized void halt() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.warn("Broker {} halting without a controlled shutdown", brokerId);
+    if (loadReporter != null) {
+      loadReporter.close();
+    }
+    try {
+      zk.zooKeeper().close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    server.close();
+    scheduler.shutdownNow();
+    pool.shutdownNow();
+    metadataExecutor.shutdownNow();
+    metrics.close();
+  }
+
   /** Controlled shutdown; idempotent. */
   @Override
   public synchronized void close() {
@@ -236,8 +347,11 @@ public final class Broker implements AutoCloseable {
     }
     closed = true;
     log.info("Broker {} shutting down", brokerId);
-    if (partitions != null) {
-      partitions.close();
+    if (loadReporter != null) {
+      loadReporter.close();
+    }
+    if (controller != null) {
+      controller.close();
     }
     if (store != null && brokerId >= 0) {
       try {
@@ -245,6 +359,18 @@ public final class Broker implements AutoCloseable {
       } catch (Exception e) {
         log.warn("Could not unregister broker {}: {}", brokerId, e.toString());
       }
+    }
+    if (partitions != null) {
+      boolean others = cache.snapshot().brokers().stream().anyMatch(b -> b.id() != brokerId);
+      if (others) {
+        // The controller now moves this broker's partitions; each is handed over as it goes.
+        try {
+          partitions.awaitHandedOff(config.shutdownTimeoutMs()).get();
+        } catch (Exception e) {
+          log.warn("Hand-off of broker {}'s partitions did not finish: {}", brokerId, e.toString());
+        }
+      }
+      partitions.close();
     }
     if (server != null) {
       server.close();
@@ -254,7 +380,7 @@ public final class Broker implements AutoCloseable {
     }
     if (zk != null) {
       try {
-        zk.close();
+        zk.zooKeeper().close();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -195,6 +195,22 @@ public final class BrokerConfig extends AbstractConfig {
     return getLong(SHUTDOWN_TIMEOUT_MS);
   }
 
+  public long controllerBalanceIntervalMs() {
+    return getLong(CONTROLLER_BALANCE_INTERVAL_MS);
+  }
+
+  public int controllerMaxMoves() {
+    return getInt(CONTROLLER_MAX_MOVES);
+  }
+
+  public long handoffTimeoutMs() {
+    return getLong(HANDOFF_TIMEOUT_MS);
+  }
+
+  public long loadReportIntervalMs() {
+    return getLong(LOAD_REPORT_INTERVAL_MS);
+  }
+
   /** Topic-level defaults this broker applies, keyed by topic config name. */
   public Map<String, Object> topicDefaults() {
     return topicDefaults;

@@ -46,6 +46,11 @@ public final class BrokerConfigKeys {
   public static final String PRODUCER_SNAPSHOT_INTERVAL_BYTES =
       "strata.producer.snapshot.interval.bytes";
   public static final String SHUTDOWN_TIMEOUT_MS = "strata.shutdown.timeout.ms";
+  public static final String CONTROLLER_BALANCE_INTERVAL_MS =
+      "strata.controller.balance.interval.ms";
+  public static final String CONTROLLER_MAX_MOVES = "strata.controller.max.moves";
+  public static final String HANDOFF_TIMEOUT_MS = "strata.partition.handoff.timeout.ms";
+  public static final String LOAD_REPORT_INTERVAL_MS = "strata.load.report.interval.ms";
 
   /** Defines the broker's keys on {@code def} and returns it. */
   public static ConfigDef define(ConfigDef def) {
@@ -243,6 +248,37 @@ public final class BrokerConfigKeys {
         Importance.LOW,
         "How long a controlled shutdown waits for in-flight appends and seals before it gives"
             + " up.");
+    def.define(
+        CONTROLLER_BALANCE_INTERVAL_MS,
+        Type.LONG,
+        30_000L,
+        Range.atLeast(100),
+        Importance.MEDIUM,
+        "How often the controller moves partitions toward an even load. Partitions of brokers"
+            + " that left are reassigned at once, not on this schedule.");
+    def.define(
+        CONTROLLER_MAX_MOVES,
+        Type.INT,
+        5,
+        Range.atLeast(0),
+        Importance.MEDIUM,
+        "Most partitions the controller moves per balancing round, so balancing never causes a"
+            + " storm; 0 turns balancing off.");
+    def.define(
+        HANDOFF_TIMEOUT_MS,
+        Type.LONG,
+        30_000L,
+        Range.atLeast(0),
+        Importance.LOW,
+        "How long a broker waits for a live owner to hand a partition over before taking it"
+            + " over anyway (fencing the old owner).");
+    def.define(
+        LOAD_REPORT_INTERVAL_MS,
+        Type.LONG,
+        10_000L,
+        Range.atLeast(100),
+        Importance.LOW,
+        "How often a broker publishes its per-partition traffic for the controller.");
     return def;
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.broker.handlers;
 
+import io.strata.storage.api.StorageException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
@@ -17,11 +18,37 @@ public final class BrokerErrors {
 
   private BrokerErrors() {}
 
+  /** The Kafka error a client should see for a storage failure, or null if unexpected. */
+  private static Errors storageError(StorageException e) {
+    return switch (e.code()) {
+      // Another broker owns the log now (or this one is handing it over): the client refreshes
+      // its metadata and retries on the new leader.
+      case FENCED, LOG_CLOSED -> Errors.NOT_LEADER_OR_FOLLOWER;
+      // Fewer bookies than the ack quorum: Kafka's answer when the ISR is below
+      // min.insync.replicas; nothing was made visible, the producer retries.
+      case UNAVAILABLE -> Errors.NOT_ENOUGH_REPLICAS;
+      case CORRUPT_BATCH -> Errors.CORRUPT_MESSAGE;
+      case BATCH_TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
+      case OFFSET_OUT_OF_RANGE -> Errors.OFFSET_OUT_OF_RANGE;
+      case LOG_NOT_FOUND -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
+      default -> null;
+    };
+  }
+
   /** The Kafka error for {@code t}, logging it if it was unexpected. */
   public static ApiError toApiError(Throwable t, String what) {
     Throwable cause = Errors.maybeUnwrapException(t);
     if (cause instanceof ApiException) {
       return ApiError.fromThrowable(cause);
+    }
+    if (cause instanceof StorageException se) {
+      Errors mapped = storageError(se);
+      if (mapped != null) {
+        return new ApiError(mapped, se.getMessage());
+      }
+    }
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return new ApiError(Errors.REQUEST_TIMED_OUT, what + " timed out");
     }
     log.warn("Unexpected failure while {}", what, cause);
     return new ApiError(Errors.UNKNOWN_SERVER_ERROR, null);

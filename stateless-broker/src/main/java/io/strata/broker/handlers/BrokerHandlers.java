@@ -2,6 +2,7 @@ package io.strata.broker.handlers;
 
 import io.strata.broker.config.BrokerConfig;
 import io.strata.broker.fetch.DelayedFetchQueue;
+import io.strata.broker.metadata.AssignmentStore;
 import io.strata.broker.metadata.MetadataCache;
 import io.strata.broker.partition.PartitionManager;
 import io.strata.broker.producer.ProducerIdManager;
@@ -22,6 +23,7 @@ public final class BrokerHandlers {
   private final ProduceHandler produce;
   private final FetchHandler fetch;
   private final OffsetHandlers offsets;
+  private final ReassignmentHandlers reassignments;
 
   public BrokerHandlers(
       BrokerConfig config,
@@ -31,6 +33,7 @@ public final class BrokerHandlers {
       TopicService topicService,
       PartitionManager partitions,
       ProducerIdManager ids,
+      AssignmentStore assignments,
       DelayedFetchQueue<TopicIdPartition> delayed,
       Time time) {
     PartitionLookup lookup = new PartitionLookup(cache, partitions);
@@ -48,6 +51,7 @@ public final class BrokerHandlers {
     this.produce = new ProduceHandler(lookup);
     this.fetch = new FetchHandler(lookup, delayed, time);
     this.offsets = new OffsetHandlers(lookup, partitions);
+    this.reassignments = new ReassignmentHandlers(cache, assignments);
   }
 
   public void register(ApiRegistry.Builder registry) {
@@ -58,5 +62,6 @@ public final class BrokerHandlers {
     produce.register(registry);
     fetch.register(registry);
     offsets.register(registry);
+    reassignments.register(registry);
   }
 }

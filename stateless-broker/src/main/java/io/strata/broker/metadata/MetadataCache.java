@@ -1,5 +1,6 @@
 package io.strata.broker.metadata;
 
+import io.strata.broker.metadata.AssignmentStore.Assignment;
 import io.strata.broker.metadata.ClusterMetadataStore.Ownership;
 import io.strata.broker.metadata.ClusterMetadataStore.VersionedTopic;
 import java.util.HashMap;
@@ -34,9 +35,12 @@ public final class MetadataCache {
       Map<String, VersionedTopic> topicsByName,
       Map<Uuid, VersionedTopic> topicsById,
       List<BrokerRegistration> brokers,
-      Map<String, Ownership> owners) {
+      Map<String, Ownership> owners,
+      Map<String, Assignment> assignments,
+      Optional<Integer> controller) {
 
-    static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), List.of(), Map.of());
+    static final Snapshot EMPTY =
+        new Snapshot(Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Optional.empty());
 
     public Optional<TopicRecord> topic(String name) {
       VersionedTopic vt = topicsByName.get(name);
@@ -50,6 +54,16 @@ public final class MetadataCache {
 
     public Optional<BrokerRegistration> broker(int id) {
       return brokers.stream().filter(b -> b.id() == id).findFirst();
+    }
+
+    /** True if broker {@code id} is registered now. */
+    public boolean isLive(int id) {
+      return broker(id).isPresent();
+    }
+
+    /** The controller's target owner of a partition log, if assigned. */
+    public Optional<Assignment> assignment(String logName) {
+      return Optional.ofNullable(assignments.get(logName));
     }
 
     /** The owner of a partition log, if it has a live one. */
@@ -72,7 +86,8 @@ public final class MetadataCache {
             byName.put(name, t);
             byId.put(t.topic().id(), t);
           });
-      return new Snapshot(Map.copyOf(byName), Map.copyOf(byId), brokers, owners);
+      return new Snapshot(
+          Map.copyOf(byName), Map.copyOf(byId), brokers, owners, assignments, controller);
     }
 
     Snapshot withOwner(String logName, Optional<Ownership> o) {
@@ -82,17 +97,34 @@ public final class MetadataCache {
       } else {
         m.remove(logName);
       }
-      return new Snapshot(topicsByName, topicsById, brokers, Map.copyOf(m));
+      return new Snapshot(
+          topicsByName, topicsById, brokers, Map.copyOf(m), assignments, controller);
+    }
+
+    Snapshot withAssignment(String logName, Optional<Assignment> a) {
+      Map<String, Assignment> m = new HashMap<>(assignments);
+      if (a.isPresent()) {
+        m.put(logName, a.get());
+      } else {
+        m.remove(logName);
+      }
+      return new Snapshot(topicsByName, topicsById, brokers, owners, Map.copyOf(m), controller);
+    }
+
+    Snapshot withController(Optional<Integer> c) {
+      return new Snapshot(topicsByName, topicsById, brokers, owners, assignments, c);
     }
   }
 
   private final ClusterMetadataStore store;
+  private final AssignmentStore assignments;
   private final String root;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile Snapshot snapshot = Snapshot.EMPTY;
 
-  public MetadataCache(ClusterMetadataStore store, String root) {
+  public MetadataCache(ClusterMetadataStore store, AssignmentStore assignments, String root) {
     this.store = store;
+    this.assignments = assignments;
     this.root = root;
   }
 
@@ -125,10 +157,15 @@ public final class MetadataCache {
   private void onChange(String path) {
     String topics = root + "/topics/";
     String owners = root + "/ownership/";
+    String assigned = root + "/assignment/";
     if (path.startsWith(topics)) {
       refreshTopic(path.substring(topics.length()));
     } else if (path.startsWith(owners)) {
       refreshOwner(path.substring(owners.length()));
+    } else if (path.startsWith(assigned)) {
+      refreshAssignment(path.substring(assigned.length()));
+    } else if (path.equals(root + "/controller")) {
+      refreshController();
     } else if (path.startsWith(root + "/brokers/ids")) {
       refreshBrokers();
     }
@@ -139,7 +176,9 @@ public final class MetadataCache {
     CompletableFuture<List<VersionedTopic>> topics = store.topics();
     CompletableFuture<List<BrokerRegistration>> brokers = store.liveBrokers();
     CompletableFuture<Map<String, Ownership>> owners = store.allOwnerships();
-    return CompletableFuture.allOf(topics, brokers, owners)
+    CompletableFuture<Map<String, Assignment>> targets = assignments.all();
+    CompletableFuture<Optional<Integer>> controller = assignments.controller();
+    return CompletableFuture.allOf(topics, brokers, owners, targets, controller)
         .thenRun(
             () -> {
               Map<String, VersionedTopic> byName = new HashMap<>();
@@ -154,7 +193,9 @@ public final class MetadataCache {
                           Map.copyOf(byName),
                           Map.copyOf(byId),
                           List.copyOf(brokers.join()),
-                          Map.copyOf(owners.join())));
+                          Map.copyOf(owners.join()),
+                          Map.copyOf(targets.join()),
+                          controller.join()));
             });
   }
 
@@ -174,6 +215,22 @@ public final class MetadataCache {
         .exceptionally(t -> warn("owner of " + logName, t));
   }
 
+  /** Re-reads the assignment of one partition log. */
+  public CompletableFuture<Void> refreshAssignment(String logName) {
+    return assignments
+        .assignment(logName)
+        .thenAccept(a -> update(s -> s.withAssignment(logName, a)))
+        .exceptionally(t -> warn("assignment of " + logName, t));
+  }
+
+  /** Re-reads who the controller is. */
+  public CompletableFuture<Void> refreshController() {
+    return assignments
+        .controller()
+        .thenAccept(c -> update(s -> s.withController(c)))
+        .exceptionally(t -> warn("the controller", t));
+  }
+
   /** Re-reads the live brokers. */
   public CompletableFuture<Void> refreshBrokers() {
     return store
@@ -182,7 +239,13 @@ public final class MetadataCache {
             b ->
                 update(
                     s ->
-                        new Snapshot(s.topicsByName(), s.topicsById(), List.copyOf(b), s.owners())))
+                        new Snapshot(
+                            s.topicsByName(),
+                            s.topicsById(),
+                            List.copyOf(b),
+                            s.owners(),
+                            s.assignments(),
+                            s.controller())))
         .exceptionally(t -> warn("live brokers", t));
   }
 

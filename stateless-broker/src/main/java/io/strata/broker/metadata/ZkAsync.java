@@ -24,7 +24,8 @@ public final class ZkAsync {
   /** Data of a znode with the version a compare-and-set must name. */
   public record Versioned(byte[] data, int version) {}
 
-  private final ZooKeeper zk;
+  // Replaced when the broker's session expired and it reconnected with a new one.
+  private volatile ZooKeeper zk;
   private final Executor executor;
 
   public ZkAsync(ZooKeeper zk, Executor executor) {
@@ -34,6 +35,11 @@ public final class ZkAsync {
 
   public ZooKeeper zooKeeper() {
     return zk;
+  }
+
+  /** Switches to a new session's handle (after the previous session expired). */
+  public void replace(ZooKeeper next) {
+    this.zk = next;
   }
 
   private <T> void complete(CompletableFuture<T> f, int rc, String path, T value) {

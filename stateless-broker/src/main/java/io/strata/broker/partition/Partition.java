@@ -48,6 +48,9 @@ public final class Partition {
   /** Where appends tell the broker's caches and waiters about new data. */
   public interface AppendObserver {
     void appended(Partition partition, long baseOffset, long lastOffset, ByteBuffer batch);
+
+    /** A newer owner fenced this partition's log: stop serving it. */
+    default void fenced(Partition partition) {}
   }
 
   private final TopicIdPartition id;
@@ -68,6 +71,13 @@ public final class Partition {
   private final Consumer<Partition> snapshotter;
   // Set on the executor when the partition stops serving; read anywhere.
   private volatile boolean closed;
+  // Set while the broker's ZooKeeper session is disconnected: appends are refused.
+  private volatile boolean suspended;
+  // Bytes appended and read, for the load the broker reports to the controller.
+  private final java.util.concurrent.atomic.LongAdder bytesIn =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder bytesOut =
+      new java.util.concurrent.atomic.LongAdder();
 
   Partition(
       TopicIdPartition id,
@@ -143,7 +153,7 @@ public final class Partition {
   }
 
   private void appendOnExecutor(ByteBuffer records, CompletableFuture<ProduceResult> result) {
-    if (closed) {
+    if (closed || suspended) {
       result.completeExceptionally(notServed());
       return;
     }
@@ -235,6 +245,10 @@ public final class Partition {
             if (meta != null) {
               producers.onAppendFailed(meta, t);
             }
+            if (org.apache.kafka.common.protocol.Errors.maybeUnwrapException(t)
+                instanceof io.strata.storage.api.LogFencedException) {
+              observer.fenced(this);
+            }
             result.completeExceptionally(t);
             return;
           }
@@ -251,6 +265,7 @@ public final class Partition {
           result.complete(
               new ProduceResult(ar.baseOffset(), batch.logAppendTimeMs(), log.logStartOffset()));
           bytesSinceSnapshot += bytes.remaining();
+          bytesIn.add(bytes.remaining());
           if (bytesSinceSnapshot >= snapshotIntervalBytes) {
             bytesSinceSnapshot = 0;
             snapshotter.accept(this);
@@ -289,7 +304,9 @@ public final class Partition {
       cached = catchupCache.read(id, offset, maxBytes, hw);
     }
     if (!cached.isEmpty()) {
-      return CompletableFuture.completedFuture(new ReadResult(concat(cached), hw, start, hw));
+      MemoryRecords records = concat(cached);
+      bytesOut.add(records.sizeInBytes());
+      return CompletableFuture.completedFuture(new ReadResult(records, hw, start, hw));
     }
     int want = Math.max(maxBytes, readaheadBytes);
     return log.read(offset, want)
@@ -315,11 +332,10 @@ public final class Partition {
               for (CachedBatch b : batches.subList(answer, batches.size())) {
                 catchupCache.put(id, b.baseOffset(), b.lastOffset(), b.bytes());
               }
+              MemoryRecords records = concat(batches.subList(0, answer));
+              bytesOut.add(records.sizeInBytes());
               return new ReadResult(
-                  concat(batches.subList(0, answer)),
-                  log.highWatermark(),
-                  log.logStartOffset(),
-                  log.highWatermark());
+                  records, log.highWatermark(), log.logStartOffset(), log.highWatermark());
             });
   }
 
@@ -358,6 +374,20 @@ public final class Partition {
 
   public boolean isClosed() {
     return closed;
+  }
+
+  void suspend(boolean suspend) {
+    this.suspended = suspend;
+  }
+
+  /** Bytes appended since the partition was loaded. */
+  public long bytesIn() {
+    return bytesIn.sum();
+  }
+
+  /** Bytes returned to fetches since the partition was loaded. */
+  public long bytesOut() {
+    return bytesOut.sum();
   }
 
   private NotLeaderOrFollowerException notServed() {

@@ -4,6 +4,7 @@ import io.strata.broker.config.BrokerConfig;
 import io.strata.broker.config.TopicSettings;
 import io.strata.broker.fetch.BatchCache;
 import io.strata.broker.fetch.DelayedFetchQueue;
+import io.strata.broker.metadata.AssignmentStore.Assignment;
 import io.strata.broker.metadata.ClusterMetadataStore;
 import io.strata.broker.metadata.ClusterMetadataStore.Ownership;
 import io.strata.broker.metadata.MetadataCache;
@@ -20,9 +21,11 @@ import io.strata.storage.api.LogStore;
 import io.strata.storage.api.PartitionLog;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -50,14 +53,6 @@ import org.slf4j.LoggerFactory;
 public final class PartitionManager implements PartitionDirectory, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
 
-  /** Decides which partitions this broker should serve. */
-  public interface AssignmentPolicy {
-    boolean shouldOwn(TopicRecord topic, int partition, Snapshot view);
-  }
-
-  /** A standalone broker serves every partition. */
-  public static final AssignmentPolicy OWN_EVERYTHING = (t, p, v) -> true;
-
   private final int brokerId;
   private final BrokerConfig config;
   private final ClusterMetadataStore store;
@@ -67,7 +62,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   private final Time time;
   private final Executor pool;
   private final ScheduledExecutorService scheduler;
-  private final AssignmentPolicy policy;
+  private final long handoffTimeoutMs;
   private final String snapshotRoot;
   private final BatchCache<TopicIdPartition> tailCache;
   private final BatchCache<TopicIdPartition> catchupCache;
@@ -75,6 +70,13 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   private final Map<String, Partition> online = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Partition>> loading = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Void>> unloading = new ConcurrentHashMap<>();
+  // Checks of CreateTopics/CreatePartitions waiting for partitions to be served.
+  private final List<Runnable> servedWaiters = new java.util.concurrent.CopyOnWriteArrayList<>();
+  // When this broker first saw a partition targeted at it while another live broker owned it.
+  private final Map<String, Long> assignedSince = new ConcurrentHashMap<>();
+  // True while the ZooKeeper session is disconnected: no loads, appends refused.
+  private volatile boolean suspended;
   // Consecutive failed loads per log, for the retry backoff.
   private final Map<String, Integer> loadFailures = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Partition> byTopicPartition = new ConcurrentHashMap<>();
@@ -91,7 +93,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
       Time time,
       Executor pool,
       ScheduledExecutorService scheduler,
-      AssignmentPolicy policy,
+      long handoffTimeoutMs,
       String metadataRoot,
       DelayedFetchQueue<TopicIdPartition> delayedFetches) {
     this.brokerId = brokerId;
@@ -103,7 +105,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     this.time = time;
     this.pool = pool;
     this.scheduler = scheduler;
-    this.policy = policy;
+    this.handoffTimeoutMs = handoffTimeoutMs;
     this.snapshotRoot = metadataRoot + "/producer-snapshots";
     this.tailCache = new BatchCache<>(config.tailCacheBytes(), pool);
     this.catchupCache = new BatchCache<>(Math.max(16L << 20, config.tailCacheBytes() / 4), pool);
@@ -112,7 +114,11 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   /** Starts reconciling on metadata changes and applying retention. */
   public CompletableFuture<Void> start() {
-    cache.addListener(() -> reconcile());
+    cache.addListener(
+        () -> {
+          reconcile();
+          notifyServedWaiters();
+        });
     long interval = config.retentionCheckIntervalMs();
     scheduler.scheduleWithFixedDelay(
         this::applyRetention, interval, interval, TimeUnit.MILLISECONDS);
@@ -143,25 +149,146 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     }
     List<CompletableFuture<Partition>> started = new ArrayList<>();
     Snapshot view = cache.snapshot();
+    Set<String> existing = new HashSet<>();
     for (var vt : view.topicsByName().values()) {
       TopicRecord topic = vt.topic();
       TopicSettings settings = config.topicSettings(topic.configs());
       for (int p = 0; p < topic.partitions(); p++) {
         String name = topic.logName(p);
+        existing.add(name);
         Partition loaded = online.get(name);
         if (loaded != null) {
-          if (!loaded.settings().equals(settings) && !sameSettings(loaded.settings(), settings)) {
-            loaded.updateSettings(settings);
-            loaded.log().updateConfig(logConfig(topic, settings));
-          }
-        } else if (policy.shouldOwn(topic, p, view)) {
+          reconcileLoaded(loaded, name, topic, settings, view);
+        } else if (shouldOwn(name, view)) {
           CompletableFuture<Partition> inProgress = loading.get(name);
           started.add(inProgress != null ? inProgress : load(topic, p));
         }
       }
     }
+    for (Map.Entry<String, Partition> e : online.entrySet()) {
+      if (!existing.contains(e.getKey())) {
+        // The topic was deleted (possibly through another broker): stop serving; the deleting
+        // broker removes the log, which fences this writer anyway.
+        unload(e.getValue(), false, "its topic was deleted");
+      }
+    }
     return CompletableFuture.allOf(
         started.stream().map(f -> f.handle((x, t) -> null)).toArray(CompletableFuture[]::new));
+  }
+
+  private void reconcileLoaded(
+      Partition loaded, String name, TopicRecord topic, TopicSettings settings, Snapshot view) {
+    if (!sameSettings(loaded.settings(), settings)) {
+      loaded.updateSettings(settings);
+      loaded.log().updateConfig(logConfig(topic, settings));
+    }
+    Ownership owner = view.owners().get(name);
+    if (owner != null && owner.epoch() > loaded.leaderEpoch()) {
+      unload(
+          loaded, false, "broker " + owner.brokerId() + " took it over at epoch " + owner.epoch());
+      return;
+    }
+    Optional<Assignment> target = view.assignment(name);
+    if (target.isPresent() && target.get().brokerId() != brokerId) {
+      unload(loaded, true, "it moves to broker " + target.get().brokerId());
+    }
+  }
+
+  /**
+   * Whether this broker should take a partition log over now: the controller targets it here, and
+   * its owner released it, died, or is this broker (a restart), or a live owner has not handed it
+   * over within {@code strata.partition.handoff.timeout.ms} (then fencing takes it).
+   */
+  private boolean shouldOwn(String name, Snapshot view) {
+    Optional<Assignment> target = view.assignment(name);
+    if (target.isEmpty() || target.get().brokerId() != brokerId || suspended) {
+      assignedSince.remove(name);
+      return false;
+    }
+    Ownership owner = view.owners().get(name);
+    if (owner == null
+        || owner.brokerId() < 0
+        || owner.brokerId() == brokerId
+        || !view.isLive(owner.brokerId())) {
+      return true;
+    }
+    long since = assignedSince.computeIfAbsent(name, n -> time.milliseconds());
+    if (time.milliseconds() - since >= handoffTimeoutMs) {
+      log.warn(
+          "Broker {} did not hand {} over within {} ms; taking it over (it will be fenced)",
+          owner.brokerId(),
+          name,
+          handoffTimeoutMs);
+      return true;
+    }
+    scheduler.schedule(() -> reconcile(), handoffTimeoutMs, TimeUnit.MILLISECONDS);
+    return false;
+  }
+
+  /**
+   * Stops serving a partition. With {@code release} (a move or a controlled shutdown) its ledger is
+   * sealed, producer state saved and ownership released so the next owner starts at once; without
+   * (fenced, deleted, session lost) the log is only closed here.
+   */
+  private CompletableFuture<Void> unload(Partition p, boolean release, String why) {
+    String name = TopicRecord.logName(p.id().topicId(), p.id().partition());
+    CompletableFuture<Void> inProgress = unloading.get(name);
+    if (inProgress != null) {
+      return inProgress;
+    }
+    log.info("Stopping serving {}: {}", p.id().topicPartition(), why);
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    unloading.put(name, f);
+    delayedFetches.wakeAll(p.id());
+    (release ? closePartition(p) : dropPartition(p))
+        .whenComplete(
+            (v, t) -> {
+              unloading.remove(name, f);
+              f.complete(null);
+              reconcile();
+              notifyServedWaiters();
+            });
+    return f;
+  }
+
+  private CompletableFuture<Void> dropPartition(Partition p) {
+    String name = TopicRecord.logName(p.id().topicId(), p.id().partition());
+    return p.markClosed()
+        .thenCompose(v -> p.log().close())
+        .handle((v, t) -> null)
+        .thenRun(
+            () -> {
+              online.remove(name, p);
+              byTopicPartition.remove(p.id().topicPartition(), p);
+              tailCache.invalidate(p.id());
+              catchupCache.invalidate(p.id());
+            });
+  }
+
+  /**
+   * While the ZooKeeper session is disconnected, appends are refused (NOT_LEADER_OR_FOLLOWER): the
+   * session may be expiring, after which another broker may take the partitions over. Reads of
+   * acknowledged data continue.
+   */
+  public void suspend(boolean suspend) {
+    this.suspended = suspend;
+    online.values().forEach(p -> p.suspend(suspend));
+    if (!suspend) {
+      reconcile();
+    }
+  }
+
+  /**
+   * The ZooKeeper session expired: other brokers may own these partitions now. Stop serving all of
+   * them without touching ownership; the broker then rejoins with a new session and takes back what
+   * the controller assigns to it.
+   */
+  public CompletableFuture<Void> dropAll(String why) {
+    List<CompletableFuture<Void>> drops = new ArrayList<>();
+    for (Partition p : online.values()) {
+      drops.add(unload(p, false, why));
+    }
+    return CompletableFuture.allOf(drops.toArray(CompletableFuture[]::new));
   }
 
   private static boolean sameSettings(TopicSettings a, TopicSettings b) {
@@ -188,23 +315,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
                             rebuildProducerState(name, plog)
                                 .thenApply(
                                     producers ->
-                                        new Partition(
-                                            id,
-                                            own.epoch(),
-                                            plog,
-                                            settings,
-                                            new SerialExecutor(pool),
-                                            producers,
-                                            producerIds,
-                                            time,
-                                            tailCache,
-                                            catchupCache,
-                                            config.catchupReadaheadBytes(),
-                                            (part, base, last, bytes) ->
-                                                delayedFetches.onAppend(
-                                                    part.id(), bytes.remaining()),
-                                            config.producerSnapshotIntervalBytes(),
-                                            this::snapshotProducers))))
+                                        newPartition(id, own.epoch(), plog, settings, producers))))
         .whenComplete(
             (partition, t) -> {
               loading.remove(name);
@@ -230,9 +341,50 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
                   partition.leaderEpoch(),
                   time.milliseconds() - started,
                   partition.producers().size());
-              cache.refreshOwner(name).whenComplete((v, e) -> f.complete(partition));
+              cache
+                  .refreshOwner(name)
+                  .whenComplete(
+                      (v, e) -> {
+                        f.complete(partition);
+                        notifyServedWaiters();
+                      });
             });
     return f;
+  }
+
+  private Partition newPartition(
+      TopicIdPartition id,
+      int epoch,
+      PartitionLog plog,
+      TopicSettings settings,
+      ProducerStateManager producers) {
+    Partition.AppendObserver observer =
+        new Partition.AppendObserver() {
+          @Override
+          public void appended(Partition part, long base, long last, java.nio.ByteBuffer bytes) {
+            delayedFetches.onAppend(part.id(), bytes.remaining());
+          }
+
+          @Override
+          public void fenced(Partition part) {
+            unload(part, false, "a newer owner fenced its log");
+          }
+        };
+    return new Partition(
+        id,
+        epoch,
+        plog,
+        settings,
+        new SerialExecutor(pool),
+        producers,
+        producerIds,
+        time,
+        tailCache,
+        catchupCache,
+        config.catchupReadaheadBytes(),
+        observer,
+        config.producerSnapshotIntervalBytes(),
+        this::snapshotProducers);
   }
 
   LogConfig logConfig(TopicRecord topic, TopicSettings s) {
@@ -353,22 +505,18 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   @Override
   public CompletableFuture<Void> awaitServed(TopicRecord topic, long timeoutMs) {
-    List<CompletableFuture<?>> waits = new ArrayList<>();
-    for (int p = 0; p < topic.partitions(); p++) {
-      String name = topic.logName(p);
-      if (online.containsKey(name)) {
-        continue;
-      }
-      CompletableFuture<Partition> l = loading.get(name);
-      if (l == null && policy.shouldOwn(topic, p, cache.snapshot()) && !closing) {
-        l = load(topic, p);
-      }
-      if (l != null) {
-        waits.add(l);
-      }
-    }
-    return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
+    CompletableFuture<Void> served = new CompletableFuture<>();
+    Runnable check =
+        () -> {
+          if (allServed(topic)) {
+            served.complete(null);
+          }
+        };
+    servedWaiters.add(check);
+    check.run();
+    return served
         .orTimeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS)
+        .whenComplete((v, t) -> servedWaiters.remove(check))
         .exceptionallyCompose(
             t ->
                 t instanceof TimeoutException
@@ -379,6 +527,23 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
                                 + " was created but not all its partitions are served yet;"
                                 + " they will be shortly."))
                     : CompletableFuture.failedFuture(t));
+  }
+
+  /** Every partition has a live owner, and those owned here are loaded. */
+  private boolean allServed(TopicRecord topic) {
+    Snapshot view = cache.snapshot();
+    for (int p = 0; p < topic.partitions(); p++) {
+      String name = topic.logName(p);
+      Optional<Ownership> owner = view.liveOwner(name);
+      if (owner.isEmpty() || (owner.get().brokerId() == brokerId && !online.containsKey(name))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void notifyServedWaiters() {
+    servedWaiters.forEach(Runnable::run);
   }
 
   @Override
@@ -407,6 +572,24 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
                           : CompletableFuture.failedFuture(t)));
     }
     return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Completes when this broker serves no partition any more (the controller moved them all away
+   * during a controlled shutdown), or after {@code timeoutMs}.
+   */
+  public CompletableFuture<Void> awaitHandedOff(long timeoutMs) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable check =
+        () -> {
+          if (online.isEmpty() && unloading.isEmpty()) {
+            done.complete(null);
+          }
+        };
+    servedWaiters.add(check);
+    check.run();
+    return done.completeOnTimeout(null, timeoutMs, TimeUnit.MILLISECONDS)
+        .whenComplete((v, t) -> servedWaiters.remove(check));
   }
 
   /**

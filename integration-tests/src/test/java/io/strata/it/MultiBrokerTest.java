@@ -1,0 +1,388 @@
+package io.strata.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.buffer.Unpooled;
+import io.strata.broker.Broker;
+import io.strata.broker.partition.Partition;
+import io.strata.it.support.BrokerCluster;
+import io.strata.it.support.RawKafkaClient;
+import io.strata.storage.api.LogFencedException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Several brokers in one JVM over shared bookies: partitions spread across brokers, move without
+ * copying data, and fail over with fencing; a producer with retries never sees an error across a
+ * graceful shutdown. The tests share one cluster and run in order (each changes it).
+ */
+@Tag("integration")
+@Timeout(180)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiBrokerTest {
+
+  @RegisterExtension static final BrokerCluster cluster = BrokerCluster.of(3, 3);
+
+  private static Map<Integer, Integer> leaderCounts(String topic) throws Exception {
+    TopicDescription d =
+        cluster
+            .admin()
+            .describeTopics(Set.of(topic))
+            .allTopicNames()
+            .get(30, TimeUnit.SECONDS)
+            .get(topic);
+    Map<Integer, Integer> counts = new HashMap<>();
+    for (TopicPartitionInfo p : d.partitions()) {
+      if (p.leader() != null && !p.leader().isEmpty()) {
+        counts.merge(p.leader().id(), 1, Integer::sum);
+      }
+    }
+    return counts;
+  }
+
+  private static KafkaProducer<String, String> producer() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    return cluster.track(new KafkaProducer<>(p));
+  }
+
+  private static Map<Integer, List<ConsumerRecord<String, String>>> readAll(
+      String topic, int partitions) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    Map<Integer, List<ConsumerRecord<String, String>>> out = new HashMap<>();
+    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int i = 0; i < partitions; i++) {
+        tps.add(new TopicPartition(topic, i));
+      }
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(60));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (System.nanoTime() < deadline
+          && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(300))) {
+          out.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every acknowledged record is stored once at its offset; offsets are dense. */
+  private static void assertDurable(
+      String topic, int partitions, List<long[]> acked, List<String> values) {
+    Map<Integer, List<ConsumerRecord<String, String>>> stored = readAll(topic, partitions);
+    for (List<ConsumerRecord<String, String>> recs : stored.values()) {
+      for (int j = 0; j < recs.size(); j++) {
+        assertThat(recs.get(j).offset()).isEqualTo(j);
+      }
+    }
+    for (int i = 0; i < acked.size(); i++) {
+      long[] a = acked.get(i);
+      List<ConsumerRecord<String, String>> recs = stored.get((int) a[0]);
+      assertThat(recs).isNotNull();
+      assertThat(recs.get((int) a[1]).value()).isEqualTo(values.get(i));
+    }
+    long total = stored.values().stream().mapToLong(List::size).sum();
+    long distinct =
+        stored.values().stream()
+            .flatMap(List::stream)
+            .map(ConsumerRecord::value)
+            .distinct()
+            .count();
+    assertThat(distinct).as("no record stored twice").isEqualTo(total);
+  }
+
+  @Test
+  @Order(1)
+  void partitionsSpreadEvenlyAcrossBrokers() throws Exception {
+    Admin admin = cluster.admin();
+    admin
+        .createTopics(List.of(new NewTopic("spread", 6, (short) 3)))
+        .all()
+        .get(60, TimeUnit.SECONDS);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(leaderCounts("spread"))
+                    .containsOnlyKeys(1, 2, 3)
+                    .allSatisfy((b, n) -> assertThat(n).isEqualTo(2)));
+    assertThat(cluster.brokers().stream().filter(Broker::isController)).hasSize(1);
+  }
+
+  @Test
+  @Order(2)
+  void moveCopiesNoDataAndKeepsEveryRecord() throws Exception {
+    Admin admin = cluster.admin();
+    admin
+        .createTopics(List.of(new NewTopic("moving", 1, (short) 3)))
+        .all()
+        .get(60, TimeUnit.SECONDS);
+    KafkaProducer<String, String> producer = producer();
+    for (int i = 0; i < 200; i++) {
+      producer.send(new ProducerRecord<>("moving", 0, "k", "v" + i));
+    }
+    producer.flush();
+    TopicPartition tp = new TopicPartition("moving", 0);
+    int from = leaderCounts("moving").keySet().iterator().next();
+    int to = from % 3 + 1;
+    admin
+        .alterPartitionReassignments(
+            Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(to)))))
+        .all()
+        .get(30, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(60)).until(() -> leaderCounts("moving").containsKey(to));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> admin.listPartitionReassignments().reassignments().get().isEmpty());
+    for (int i = 200; i < 300; i++) {
+      producer.send(new ProducerRecord<>("moving", 0, "k", "v" + i));
+    }
+    producer.flush();
+    List<ConsumerRecord<String, String>> recs = readAll("moving", 1).get(0);
+    assertThat(recs)
+        .extracting(ConsumerRecord::value)
+        .hasSize(300)
+        .startsWith("v0", "v1")
+        .endsWith("v299");
+  }
+
+  @Test
+  @Order(3)
+  void gracefulShutdownUnderLoadCausesNoProduceError() throws Exception {
+    Admin admin = cluster.admin();
+    admin
+        .createTopics(List.of(new NewTopic("graceful", 3, (short) 3)))
+        .all()
+        .get(60, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(60)).until(() -> leaderCounts("graceful").size() == 3);
+    KafkaProducer<String, String> producer = producer();
+    List<long[]> acked = Collections.synchronizedList(new ArrayList<>());
+    List<String> ackedValues = Collections.synchronizedList(new ArrayList<>());
+    List<Exception> errors = new CopyOnWriteArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread writer =
+        new Thread(
+            () -> {
+              int i = 0;
+              while (!stop.get()) {
+                String v = "g" + i;
+                producer.send(
+                    new ProducerRecord<>("graceful", i % 3, null, v),
+                    (md, e) -> {
+                      if (e != null) {
+                        errors.add(e);
+                      } else {
+                        synchronized (acked) {
+                          acked.add(new long[] {md.partition(), md.offset()});
+                          ackedValues.add(v);
+                        }
+                      }
+                    });
+                i++;
+                if (i % 20 == 0) {
+                  producer.flush();
+                }
+              }
+            });
+    writer.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() > 300);
+    Broker victim =
+        cluster.brokers().stream().filter(b -> b.brokerId() == 2).findFirst().orElseThrow();
+    victim.close();
+    int before = acked.size();
+    await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() > before + 300);
+    stop.set(true);
+    writer.join(30_000);
+    producer.flush();
+    assertThat(errors).as("produce errors seen by the application").isEmpty();
+    assertThat(leaderCounts("graceful")).doesNotContainKey(2);
+    synchronized (acked) {
+      assertDurable("graceful", 3, new ArrayList<>(acked), new ArrayList<>(ackedValues));
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aJoiningBrokerReceivesPartitions() throws Exception {
+    Broker fourth = cluster.startBroker();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(leaderCounts("spread")).containsKey(fourth.brokerId()));
+  }
+
+  @Test
+  @Order(5)
+  void crashedOwnersPartitionsFailOverWithoutLosingAcknowledgedRecords() throws Exception {
+    Admin admin = cluster.admin();
+    admin
+        .createTopics(List.of(new NewTopic("crash", 2, (short) 3)))
+        .all()
+        .get(60, TimeUnit.SECONDS);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> leaderCounts("crash").values().stream().mapToInt(i -> i).sum() == 2);
+    KafkaProducer<String, String> producer = producer();
+    List<long[]> acked = Collections.synchronizedList(new ArrayList<>());
+    List<String> values = Collections.synchronizedList(new ArrayList<>());
+    for (int i = 0; i < 200; i++) {
+      String v = "c" + i;
+      var md =
+          producer.send(new ProducerRecord<>("crash", i % 2, null, v)).get(30, TimeUnit.SECONDS);
+      acked.add(new long[] {md.partition(), md.offset()});
+      values.add(v);
+    }
+    int owner = leaderCounts("crash").keySet().iterator().next();
+    Broker victim =
+        cluster.brokers().stream().filter(b -> b.brokerId() == owner).findFirst().orElseThrow();
+    // halt() keeps the victim's logs open: a zombie that does not know it lost its partitions.
+    Partition zombie =
+        victim.partitions().online().stream()
+            .filter(p -> p.id().topic().equals("crash"))
+            .findFirst()
+            .orElseThrow();
+    victim.halt();
+    for (int i = 200; i < 400; i++) {
+      String v = "c" + i;
+      var md =
+          producer.send(new ProducerRecord<>("crash", i % 2, null, v)).get(90, TimeUnit.SECONDS);
+      acked.add(new long[] {md.partition(), md.offset()});
+      values.add(v);
+    }
+    assertThat(leaderCounts("crash")).doesNotContainKey(owner);
+    // The zombie's late append reaches BookKeeper and is fenced there: nothing is stored.
+    ByteBuffer late =
+        MemoryRecords.withRecords(
+                Compression.NONE,
+                new SimpleRecord(System.currentTimeMillis(), null, "late".getBytes()))
+            .buffer();
+    assertThatThrownBy(
+            () -> zombie.log().append(Unpooled.wrappedBuffer(late)).get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(LogFencedException.class);
+    assertDurable("crash", 2, acked, values);
+    assertThat(readAll("crash", 2).values().stream().flatMap(List::stream))
+        .extracting(ConsumerRecord::value)
+        .doesNotContain("late");
+  }
+
+  @Test
+  @Order(6)
+  void aBrokerWhoseSessionExpiredLosesItsPartitionsAndItsLateAppendIsNotStored() throws Exception {
+    Admin admin = cluster.admin();
+    admin
+        .createTopics(List.of(new NewTopic("expire", 1, (short) 3)))
+        .all()
+        .get(60, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(60)).until(() -> leaderCounts("expire").size() == 1);
+    KafkaProducer<String, String> producer = producer();
+    for (int i = 0; i < 50; i++) {
+      producer.send(new ProducerRecord<>("expire", 0, null, "e" + i)).get(30, TimeUnit.SECONDS);
+    }
+    int owner = leaderCounts("expire").keySet().iterator().next();
+    Broker old =
+        cluster.brokers().stream().filter(b -> b.brokerId() == owner).findFirst().orElseThrow();
+    TopicPartition tp = new TopicPartition("expire", 0);
+    int oldPort = old.boundPort();
+    cluster.storage().expireSession(old.zooKeeper());
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () -> {
+              Map<Integer, Integer> leaders = leaderCounts("expire");
+              return !leaders.isEmpty() && !leaders.containsKey(owner);
+            });
+    producer.send(new ProducerRecord<>("expire", 0, null, "after")).get(60, TimeUnit.SECONDS);
+
+    // A late produce sent straight to the old owner is refused: it no longer serves the
+    // partition (it stopped when its session expired, before anyone could take it over).
+    try (RawKafkaClient raw = new RawKafkaClient("127.0.0.1:" + oldPort)) {
+      ProduceRequestData data =
+          new ProduceRequestData()
+              .setAcks((short) -1)
+              .setTimeoutMs(30_000)
+              .setTopicData(
+                  new ProduceRequestData.TopicProduceDataCollection(
+                      List.of(
+                              new ProduceRequestData.TopicProduceData()
+                                  .setName("expire")
+                                  .setPartitionData(
+                                      List.of(
+                                          new ProduceRequestData.PartitionProduceData()
+                                              .setIndex(0)
+                                              .setRecords(
+                                                  MemoryRecords.withRecords(
+                                                      Compression.NONE,
+                                                      new SimpleRecord(
+                                                          System.currentTimeMillis(),
+                                                          null,
+                                                          "late".getBytes()))))))
+                          .iterator()));
+      ProduceResponse res =
+          (ProduceResponse) raw.send(new ProduceRequest.Builder((short) 3, (short) 12, data));
+      short code = res.data().responses().iterator().next().partitionResponses().get(0).errorCode();
+      assertThat(Errors.forCode(code)).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+    }
+    List<ConsumerRecord<String, String>> recs = readAll("expire", 1).get(0);
+    assertThat(recs)
+        .extracting(ConsumerRecord::value)
+        .doesNotContain("late")
+        .endsWith("after")
+        .hasSize(51);
+    assertThat(recs.stream().map(ConsumerRecord::offset).collect(Collectors.toList()))
+        .isEqualTo(java.util.stream.LongStream.range(0, 51).boxed().toList());
+  }
+}
