@@ -160,7 +160,8 @@ public final class Broker implements AutoCloseable {
             assignments,
             scheduler,
             config.controllerBalanceIntervalMs(),
-            config.controllerMaxMoves());
+            config.controllerMaxMoves(),
+            time);
     controller.start();
     loadReporter = new LoadReporter(brokerId, partitions, assignments, time);
     loadReporter.start(scheduler, config.loadReportIntervalMs());
@@ -327,12 +328,12 @@ public final class Broker implements AutoCloseable {
     if (loadReporter != null) {
       loadReporter.close();
     }
+    server.close();
     try {
       zk.zooKeeper().close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    server.close();
     scheduler.shutdownNow();
     pool.shutdownNow();
     metadataExecutor.shutdownNow();

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +43,16 @@ public final class Controller implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final long balanceIntervalMs;
   private final int maxMoves;
+  private final Time time;
   private final AtomicBoolean active = new AtomicBoolean();
   private final AtomicBoolean reconcileQueued = new AtomicBoolean();
   // Set while the broker shuts down: never (re)acquire the role.
   private volatile boolean closed;
   private volatile ScheduledFuture<?> balanceTask;
+  // When the balancer last moved each log (scheduler thread only): a moved partition stays put
+  // for MOVE_COOLDOWN_INTERVALS rounds while its traffic is measured afresh by its new owner.
+  private final Map<String, Long> lastMoved = new HashMap<>();
+  private static final int MOVE_COOLDOWN_INTERVALS = 10;
 
   public Controller(
       int brokerId,
@@ -54,13 +60,15 @@ public final class Controller implements AutoCloseable {
       AssignmentStore assignments,
       ScheduledExecutorService scheduler,
       long balanceIntervalMs,
-      int maxMoves) {
+      int maxMoves,
+      Time time) {
     this.brokerId = brokerId;
     this.cache = cache;
     this.assignments = assignments;
     this.scheduler = scheduler;
     this.balanceIntervalMs = balanceIntervalMs;
     this.maxMoves = maxMoves;
+    this.time = time;
   }
 
   /** Joins the election; acts whenever elected. */
@@ -117,7 +125,7 @@ public final class Controller implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     Snapshot s = cache.snapshot();
-    Balancer b = balancer(s, Map.of());
+    Balancer b = balancer(s, Map.of(), Set.of());
     List<Balancer.Move> moves = b.place(allLogs(s).keySet());
     List<CompletableFuture<Void>> writes = new ArrayList<>();
     for (Balancer.Move m : moves) {
@@ -163,9 +171,15 @@ public final class Controller implements AutoCloseable {
                             .forEach(l -> perLog.merge(l, r.total(l), Double::sum));
                       });
               Snapshot s = cache.snapshot();
-              Balancer b = balancer(s, perLog);
+              long now = time.milliseconds();
+              lastMoved
+                  .values()
+                  .removeIf(t -> now - t > MOVE_COOLDOWN_INTERVALS * balanceIntervalMs);
+              Balancer b = balancer(s, perLog, lastMoved.keySet());
               List<Balancer.Move> moves = new ArrayList<>(b.place(allLogs(s).keySet()));
-              moves.addAll(b.rebalance(maxMoves));
+              List<Balancer.Move> rebalanced = b.rebalance(maxMoves);
+              rebalanced.forEach(m -> lastMoved.put(m.log(), now));
+              moves.addAll(rebalanced);
               if (!moves.isEmpty()) {
                 log.info("Balancing: {} move(s) {}", moves.size(), moves);
               }
@@ -181,11 +195,11 @@ public final class Controller implements AutoCloseable {
             });
   }
 
-  private Balancer balancer(Snapshot s, Map<String, Double> load) {
+  private Balancer balancer(Snapshot s, Map<String, Double> load, Set<String> cooling) {
     Set<Integer> live = new HashSet<>();
     s.brokers().forEach(b -> live.add(b.id()));
     Map<String, Integer> target = new HashMap<>();
-    Set<String> pinned = new HashSet<>();
+    Set<String> pinned = new HashSet<>(cooling);
     s.assignments()
         .forEach(
             (l, a) -> {

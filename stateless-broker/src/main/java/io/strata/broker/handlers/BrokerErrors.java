@@ -4,6 +4,7 @@ import io.strata.storage.api.StorageException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,13 @@ public final class BrokerErrors {
   private static final Logger log = LoggerFactory.getLogger(BrokerErrors.class);
 
   private BrokerErrors() {}
+
+  private static boolean isTransient(KeeperException.Code code) {
+    return code == KeeperException.Code.CONNECTIONLOSS
+        || code == KeeperException.Code.SESSIONEXPIRED
+        || code == KeeperException.Code.OPERATIONTIMEOUT
+        || code == KeeperException.Code.SESSIONMOVED;
+  }
 
   /** The Kafka error a client should see for a storage failure, or null if unexpected. */
   private static Errors storageError(StorageException e) {
@@ -49,6 +57,12 @@ public final class BrokerErrors {
     }
     if (cause instanceof java.util.concurrent.TimeoutException) {
       return new ApiError(Errors.REQUEST_TIMED_OUT, what + " timed out");
+    }
+    if (cause instanceof KeeperException ke && isTransient(ke.code())) {
+      // ZooKeeper briefly unreachable (or this broker is renewing its session): a retriable
+      // error, so clients retry; UNKNOWN_SERVER_ERROR would be fatal to, e.g., InitProducerId.
+      return new ApiError(
+          Errors.REQUEST_TIMED_OUT, what + " failed: the metadata store is unavailable; retry");
     }
     log.warn("Unexpected failure while {}", what, cause);
     return new ApiError(Errors.UNKNOWN_SERVER_ERROR, null);
