@@ -7,7 +7,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.bookkeeper.client.BookKeeperAdmin;
 import org.apache.bookkeeper.conf.ServerConfiguration;
 import org.apache.bookkeeper.meta.zk.ZKMetadataDriverBase;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,7 @@ public final class BookKeeperFormat {
         return Outcome.ALREADY_FORMATTED;
       }
       log.info("Formatting BookKeeper metadata at {}", metadataServiceUri);
+      createParents(zk, root);
       try {
         if (BookKeeperAdmin.initNewCluster(conf)) {
           log.info("Formatted BookKeeper metadata at {}", metadataServiceUri);
@@ -86,6 +90,23 @@ public final class BookKeeperFormat {
               + " bookkeeper.metadata.service.uri elsewhere, or delete the path if nothing uses it.");
     } finally {
       zk.close();
+    }
+  }
+
+  /** BookKeeper creates the root but not its parents (a chroot such as /strata/ledgers). */
+  private static void createParents(ZooKeeper zk, String root)
+      throws KeeperException, InterruptedException {
+    int slash = 0;
+    while ((slash = root.indexOf('/', slash + 1)) > 0) {
+      try {
+        zk.create(
+            root.substring(0, slash),
+            new byte[0],
+            ZooDefs.Ids.OPEN_ACL_UNSAFE,
+            CreateMode.PERSISTENT);
+      } catch (KeeperException.NodeExistsException e) {
+        // there already, or created concurrently: fine
+      }
     }
   }
 

@@ -43,13 +43,7 @@ public final class BookieServerConfig extends AbstractConfig {
               BOOKIE_ID,
               Type.STRING,
               ConfigDef.NO_DEFAULT_VALUE,
-              (name, value) -> {
-                String s = (String) value;
-                if (s == null || !ID.matcher(s).matches() || "readonly".equals(s)) {
-                  throw new ConfigException(
-                      name, value, "must be letters, digits, '.', '_' or '-', e.g. bookie-1");
-                }
-              },
+              new BookieIdValidator(),
               Importance.HIGH,
               "The bookie's stable identity (BookKeeper's bookieId), e.g. bookie-1. Ledgers and"
                   + " the bookie's cookie refer to it, not to its address, so the bookie keeps its"
@@ -131,6 +125,22 @@ public final class BookieServerConfig extends AbstractConfig {
               Range.atLeast(1),
               Importance.LOW,
               "Ledger storage read-ahead cache, in MiB of direct memory.");
+
+  /** BookKeeper's bookie id rule, with a description for the reference page. */
+  private static final class BookieIdValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      String s = (String) value;
+      if (s == null || !ID.matcher(s).matches() || "readonly".equals(s)) {
+        throw new ConfigException(name, value, "must be " + this + ", e.g. bookie-1");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "letters, digits, '.', '_', '-'; not 'readonly'";
+    }
+  }
 
   private final String bookieId;
   private final int port;
