@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.strata.it.support.BookKeeperProbe;
 import io.strata.it.support.LocalClusterExtension;
 import io.strata.it.support.StrataCommand;
+import io.strata.ops.localcluster.ClusterLayout;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -204,6 +206,35 @@ class LocalClusterTest {
         .startsWith("Strata local cluster stopped: 7");
     assertThat(cluster.processesOfThisCluster()).isEmpty();
     assertThat(cluster.pids()).isEmpty();
+  }
+
+  /**
+   * A member that cannot start makes {@code up} fail, name it and its log, and stop what it had
+   * started; nothing is left running and no pid file stays behind.
+   */
+  @Test
+  @Timeout(240)
+  void upNamesTheMemberThatFailedAndStopsWhatItStarted() throws Exception {
+    ClusterLayout layout = ClusterLayout.create(cluster.dir(), 1, 1, 0);
+    Path bookieConfig = layout.configFile(layout.bookies().get(0));
+    Path notADirectory = Files.writeString(cluster.dir().resolve("a-file"), "x");
+    Files.writeString(
+        bookieConfig,
+        Files.readString(bookieConfig)
+            .replaceAll("(?m)^bookie\\.data\\.dir=.*$", "bookie.data.dir=" + notADirectory));
+
+    StrataCommand.Result up = cluster.run("up");
+    assertThat(up.exitCode()).as("%s", up).isEqualTo(1);
+    assertThat(up.out()).isEmpty();
+    Path log = cluster.dir().resolve("logs/bookie-1.log");
+    assertThat(up.err())
+        .contains("bookie-1 failed to start: it exited with status 1 before it was ready")
+        .contains("Its log: " + log)
+        .contains("Stopped what this command had started: zookeeper");
+    assertThat(Files.readString(log)).contains(notADirectory + " is not a directory");
+    assertThat(cluster.dir().resolve("logs/broker-1.log")).doesNotExist();
+    assertThat(cluster.pids()).isEmpty();
+    assertThat(cluster.processesOfThisCluster()).isEmpty();
   }
 
   private String zookeeperConnect() throws Exception {

@@ -29,6 +29,9 @@ public final class DataDirLock implements AutoCloseable {
    * @throws IllegalStateException if another process holds the lock
    */
   public static DataDirLock acquire(Path dir, String hint) throws IOException {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalStateException(dir.toAbsolutePath() + " is not a directory");
+    }
     Files.createDirectories(dir);
     FileChannel channel =
         FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

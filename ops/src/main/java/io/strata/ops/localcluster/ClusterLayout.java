@@ -126,8 +126,8 @@ public final class ClusterLayout {
     } else {
       zkPort = -1;
     }
-    int wantBookies = bookies > 0 ? bookies : Math.max(haveBookies, 3);
-    int wantBrokers = brokers > 0 ? brokers : Math.max(haveBrokers, 1);
+    int wantBookies = bookies > 0 ? bookies : haveBookies > 0 ? haveBookies : 3;
+    int wantBrokers = brokers > 0 ? brokers : haveBrokers > 0 ? haveBrokers : 1;
     PortAllocator ports = new PortAllocator(firstPort, taken);
     if (existing == null) {
       zkPort = ports.next();

@@ -334,7 +334,10 @@ public final class LocalCluster {
 
     private void fail(Starting s, String why) throws InterruptedException, IOException {
       Path log = layout.logFile(s.member());
-      List<String> lines = linesSince(log, s.logOffset());
+      List<String> lines = new ArrayList<>(linesSince(log, s.logOffset()));
+      while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+        lines.remove(lines.size() - 1);
+      }
       List<String> tail = lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size());
       List<String> stoppedNames = abortStarted();
       StringBuilder msg = new StringBuilder();
@@ -362,7 +365,10 @@ public final class LocalCluster {
       }
     }
 
-    /** Stops (brokers first) and forgets what this run started; returns their names. */
+    /**
+     * Stops (brokers first) and forgets what this run started; returns the names of those that were
+     * still running.
+     */
     private List<String> abortStarted() throws InterruptedException, IOException {
       List<Starting> toStop;
       synchronized (this) {
@@ -378,14 +384,14 @@ public final class LocalCluster {
         List<Stopper.Target> targets = new ArrayList<>();
         for (Starting s : toStop) {
           if (s.member().role() == role) {
-            targets.add(new Stopper.Target(s.member(), s.process().toHandle()));
+            PidFiles.delete(layout.pidFile(s.member()));
+            if (s.process().isAlive()) {
+              targets.add(new Stopper.Target(s.member(), s.process().toHandle()));
+              names.add(s.member().name());
+            }
           }
         }
         Stopper.stop(targets, ABORT_GRACE);
-        for (Stopper.Target t : targets) {
-          PidFiles.delete(layout.pidFile(t.member()));
-          names.add(t.member().name());
-        }
       }
       return names;
     }

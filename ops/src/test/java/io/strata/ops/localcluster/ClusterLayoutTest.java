@@ -50,6 +50,7 @@ class ClusterLayoutTest {
         .containsEntry("min.insync.replicas", "1");
     String broker1 = Files.readString(first.configFile(first.brokers().get(0)));
 
+    assertThat(ClusterLayout.create(dir, 0, 0, 0).members()).isEqualTo(first.members());
     ClusterLayout grown = ClusterLayout.create(dir, 3, 4, 0);
     assertThat(grown.brokers())
         .extracting(Member::name)
