@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.strata.it.support.BookKeeperProbe;
 import io.strata.it.support.LocalClusterExtension;
 import io.strata.it.support.StrataCommand;
+import io.strata.it.support.StrataProcess;
 import io.strata.ops.localcluster.ClusterLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -235,6 +237,34 @@ class LocalClusterTest {
     assertThat(cluster.dir().resolve("logs/broker-1.log")).doesNotExist();
     assertThat(cluster.pids()).isEmpty();
     assertThat(cluster.processesOfThisCluster()).isEmpty();
+  }
+
+  /** SIGTERM (or Ctrl-C) to {@code up} while it starts members: it stops what it started. */
+  @Test
+  @Timeout(240)
+  void interruptingUpStopsWhatItStarted() throws Exception {
+    StrataProcess up =
+        StrataProcess.start(
+            "up",
+            cluster.dir().resolveSibling(cluster.dir().getFileName() + "-up.log"),
+            Pattern.compile("strata: started bookie-2 "),
+            Duration.ofSeconds(120),
+            "local-cluster",
+            "up",
+            "--brokers",
+            "1",
+            "--bookies",
+            "2",
+            "--dir",
+            cluster.dir().toString());
+    try {
+      assertThat(up.stop(Duration.ofSeconds(90))).as("up exits on SIGTERM").isTrue();
+      assertThat(Files.readString(up.log())).doesNotContain("Strata local cluster ready");
+    } finally {
+      Files.deleteIfExists(up.log());
+    }
+    assertThat(cluster.processesOfThisCluster()).isEmpty();
+    assertThat(cluster.pids()).isEmpty();
   }
 
   private String zookeeperConnect() throws Exception {
