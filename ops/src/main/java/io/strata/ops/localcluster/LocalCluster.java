@@ -169,7 +169,7 @@ public final class LocalCluster {
 
   /** One line per member: name, pid or "-", state, address, log file. */
   public static void status(Path dir, PrintWriter out) throws IOException {
-    ClusterLayout layout = ClusterLayout.read(dir.toRealPath());
+    ClusterLayout layout = ClusterLayout.read(Files.isDirectory(dir) ? dir.toRealPath() : dir);
     out.printf(Locale.ROOT, "%-12s %-8s %-8s %-22s %s%n", "NAME", "PID", "STATE", "ADDRESS", "LOG");
     for (Member m : layout.members()) {
       Optional<ProcessHandle> p = PidFiles.running(layout.pidFile(m), layout.configFile(m));
