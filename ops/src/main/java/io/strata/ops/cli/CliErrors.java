@@ -1,5 +1,6 @@
 package io.strata.ops.cli;
 
+import io.strata.ops.localcluster.LocalClusterException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -20,6 +21,9 @@ final class CliErrors {
       return "timed out talking to the cluster"
           + detail
           + ". Is Strata running, and is --bootstrap-server right?";
+    }
+    if (cause instanceof LocalClusterException) {
+      return cause.getMessage(); // written for the operator already
     }
     String message = cause.getMessage();
     String kind = cause.getClass().getSimpleName().replaceAll("Exception$", "");

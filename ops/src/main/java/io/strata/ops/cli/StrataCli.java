@@ -14,6 +14,10 @@ import picocli.CommandLine.Command;
     description = "Strata: a Kafka-compatible broker on BookKeeper, ZooKeeper and tiered storage.",
     subcommands = {
       StandaloneCommand.class,
+      ZooKeeperCommand.class,
+      BookieCommand.class,
+      BrokerCommand.class,
+      LocalClusterCommand.class,
       TopicsCommand.class,
       ConfigDocsCommand.class,
       CommandLine.HelpCommand.class
