@@ -2,6 +2,7 @@ package io.strata.broker;
 
 import io.strata.broker.config.BrokerConfig;
 import io.strata.broker.fetch.DelayedFetchQueue;
+import io.strata.broker.group.GroupCoordinator;
 import io.strata.broker.handlers.BrokerHandlers;
 import io.strata.broker.metadata.BrokerRegistration;
 import io.strata.broker.metadata.ClusterMetadataStore;
@@ -61,6 +62,7 @@ public final class Broker implements AutoCloseable {
   private ClusterMetadataStore store;
   private MetadataCache cache;
   private PartitionManager partitions;
+  private GroupCoordinator groups;
   private ProtocolServer server;
   private DelayedFetchQueue<TopicIdPartition> delayedFetches;
   private int brokerId = -1;
@@ -116,6 +118,9 @@ public final class Broker implements AutoCloseable {
             root,
             delayedFetches);
     TopicService topics = new TopicService(config, store, cache, partitions);
+    groups =
+        new GroupCoordinator(GroupCoordinator.Settings.from(config), cache, topics, pool, time);
+    partitions.addListener(groups);
     ApiRegistry.Builder registry = ApiRegistry.builder();
     new BrokerHandlers(
             config,
@@ -126,7 +131,8 @@ public final class Broker implements AutoCloseable {
             partitions,
             producerIds,
             delayedFetches,
-            time)
+            time,
+            groups)
         .register(registry);
     server = new ProtocolServer(config.protocol(), registry.build(), metrics);
     server.start();
@@ -223,6 +229,11 @@ public final class Broker implements AutoCloseable {
     return partitions;
   }
 
+  /** The group coordinator (for tests, benchmarks and ops). */
+  public GroupCoordinator groupCoordinator() {
+    return groups;
+  }
+
   /** Controlled shutdown; idempotent. */
   @Override
   public synchronized void close() {
@@ -233,6 +244,9 @@ public final class Broker implements AutoCloseable {
     log.info("Broker {} shutting down", brokerId);
     if (partitions != null) {
       partitions.close();
+    }
+    if (groups != null) {
+      groups.close();
     }
     if (store != null && brokerId >= 0) {
       try {

@@ -243,6 +243,7 @@ public final class BrokerConfigKeys {
         Importance.LOW,
         "How long a controlled shutdown waits for in-flight appends and seals before it gives"
             + " up.");
+    GroupConfigKeys.define(def);
     return def;
   }
 }

@@ -2,6 +2,8 @@ package io.strata.broker.handlers;
 
 import io.strata.broker.config.BrokerConfig;
 import io.strata.broker.fetch.DelayedFetchQueue;
+import io.strata.broker.group.GroupCoordinator;
+import io.strata.broker.group.handlers.GroupHandlers;
 import io.strata.broker.metadata.MetadataCache;
 import io.strata.broker.partition.PartitionManager;
 import io.strata.broker.producer.ProducerIdManager;
@@ -22,6 +24,7 @@ public final class BrokerHandlers {
   private final ProduceHandler produce;
   private final FetchHandler fetch;
   private final OffsetHandlers offsets;
+  private final GroupHandlers groups;
 
   public BrokerHandlers(
       BrokerConfig config,
@@ -32,7 +35,8 @@ public final class BrokerHandlers {
       PartitionManager partitions,
       ProducerIdManager ids,
       DelayedFetchQueue<TopicIdPartition> delayed,
-      Time time) {
+      Time time,
+      GroupCoordinator groupCoordinator) {
     PartitionLookup lookup = new PartitionLookup(cache, partitions);
     this.cluster =
         new ClusterHandlers(
@@ -48,6 +52,7 @@ public final class BrokerHandlers {
     this.produce = new ProduceHandler(lookup);
     this.fetch = new FetchHandler(lookup, delayed, time);
     this.offsets = new OffsetHandlers(lookup, partitions);
+    this.groups = new GroupHandlers(groupCoordinator, cache);
   }
 
   public void register(ApiRegistry.Builder registry) {
@@ -58,5 +63,6 @@ public final class BrokerHandlers {
     produce.register(registry);
     fetch.register(registry);
     offsets.register(registry);
+    groups.register(registry);
   }
 }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,19 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   /** A standalone broker serves every partition. */
   public static final AssignmentPolicy OWN_EVERYTHING = (t, p, v) -> true;
 
+  /**
+   * Told when this broker starts and stops serving a partition (the group coordinator loads and
+   * unloads its {@code __consumer_offsets} shards here). Called on the thread that finished the
+   * load or began the close; implementations must not block.
+   */
+  public interface PartitionListener {
+    /** {@code partition} is loaded and serving. */
+    void onServing(Partition partition);
+
+    /** {@code partition} is about to stop serving (it still accepts the appends in flight). */
+    void onStopping(Partition partition);
+  }
+
   private final int brokerId;
   private final BrokerConfig config;
   private final ClusterMetadataStore store;
@@ -76,6 +90,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   private final Map<String, Partition> online = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Partition>> loading = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Partition> byTopicPartition = new ConcurrentHashMap<>();
+  private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
   // Set once by close(); read by reconcile to stop loading.
   private volatile boolean closing;
 
@@ -115,6 +130,11 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     scheduler.scheduleWithFixedDelay(
         this::applyRetention, interval, interval, TimeUnit.MILLISECONDS);
     return store.zk().ensure(snapshotRoot).thenRun(this::reconcile);
+  }
+
+  /** Adds a listener for partitions starting and stopping being served (before {@link #start}). */
+  public void addListener(PartitionListener listener) {
+    listeners.add(listener);
   }
 
   /** The partition if this broker serves it now. */
@@ -202,6 +222,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
               }
               online.put(name, partition);
               byTopicPartition.put(id.topicPartition(), partition);
+              listeners.forEach(l -> l.onServing(partition));
               log.info(
                   "Serving {} at leader epoch {} (loaded in {} ms, {} producers)",
                   id.topicPartition(),
@@ -367,6 +388,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
       Partition part = online.remove(name);
       CompletableFuture<Void> closed = CompletableFuture.completedFuture(null);
       if (part != null) {
+        listeners.forEach(l -> l.onStopping(part));
         byTopicPartition.remove(part.id().topicPartition(), part);
         tailCache.invalidate(part.id());
         catchupCache.invalidate(part.id());
@@ -412,6 +434,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   private CompletableFuture<Void> closePartition(Partition p) {
     String name = TopicRecord.logName(p.id().topicId(), p.id().partition());
+    listeners.forEach(l -> l.onStopping(p));
     return p.markClosed()
         // Sealing lets in-flight appends finish; their acknowledgements are queued on the
         // partition's executor before the snapshot task below, so it covers every one of them.
