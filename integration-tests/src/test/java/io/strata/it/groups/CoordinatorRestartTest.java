@@ -68,6 +68,7 @@ class CoordinatorRestartTest {
       first.kill(); // SIGKILL: no seal, no controlled shutdown of anything
     }
     try (Processes.Child second = standalone(data, port)) {
+      assertThat(second.process.isAlive()).isTrue();
       produce(bootstrap, 90, 30);
       Set<String> after = new HashSet<>();
       try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
