@@ -110,14 +110,14 @@ public final class GroupConfigKeys {
     def.define(
         OFFSETS_CHECKPOINT_INTERVAL_BYTES,
         Type.LONG,
-        16L * 1024 * 1024,
+        1024L * 1024,
         Range.atLeast(64 * 1024),
         Importance.LOW,
-        "Bytes a coordinator partition may append before it checkpoints: writes its whole live"
+        "Least bytes a coordinator partition appends before it checkpoints: writes its whole live"
             + " state (groups and offsets) as records and trims the log before them, so that a"
-            + " broker taking the partition over replays at most about three times the live state"
-            + " plus this much. A checkpoint is also deferred until twice the previous one's size"
-            + " was appended, which caps its write overhead.");
+            + " broker loading the partition replays at most about three times the live state"
+            + " plus this much. A checkpoint also waits until twice the previous one's size was"
+            + " appended, which caps the checkpoints' share of writes at a third.");
     return def;
   }
 }

@@ -97,7 +97,7 @@ public final class GroupCoordinator implements PartitionManager.PartitionListene
           c.getInt(BrokerConfigKeys.MIN_INSYNC_REPLICAS),
           group,
           new ShardRuntime.Settings(
-              c.getLong(OFFSETS_CHECKPOINT_INTERVAL_BYTES), 512 * 1024, 8 << 20, 1000));
+              c.getLong(OFFSETS_CHECKPOINT_INTERVAL_BYTES), 16L << 20, 512 * 1024, 8 << 20, 1000));
     }
   }
 

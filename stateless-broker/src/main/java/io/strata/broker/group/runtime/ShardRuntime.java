@@ -59,12 +59,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Bounded replay (checkpoints).</b> When the bytes appended since the last checkpoint exceed
  * {@code max(checkpointIntervalBytes, 2 × size of the last checkpoint)}, the shard writes a
- * checkpoint: it rolls the log to a new segment, appends its whole live state as ordinary records
- * ({@link GroupShard#snapshot()}), and once that is durable trims the log to the checkpoint's first
- * offset (deleting the sealed segments before it). Replaying from the log start therefore reads at
- * most one checkpoint plus what was appended after it: about {@code 3 × live state +
- * checkpointIntervalBytes}. A crash before the trim only means the next load replays more; the log
- * stays correct because a checkpoint is just the current value of every key.
+ * checkpoint: it appends its whole live state as ordinary records ({@link GroupShard#snapshot()}),
+ * and once that is durable trims the log to the checkpoint's first offset. Sealed segments wholly
+ * below it are deleted; to free space without a ledger per checkpoint, the log is rolled to a new
+ * segment before a checkpoint once {@code rollBytes} were appended since the last roll. Replaying
+ * from the log start therefore reads at most one checkpoint plus what was appended after it: about
+ * {@code 3 × live state + checkpointIntervalBytes}. A crash before the trim only means the next
+ * load replays more; the log stays correct because a checkpoint is just the current value of every
+ * key.
  */
 public final class ShardRuntime {
   private static final Logger log = LoggerFactory.getLogger(ShardRuntime.class);
@@ -77,11 +79,26 @@ public final class ShardRuntime {
   }
 
   /** What the last load replayed and how long it took. */
-  public record LoadStats(long records, long bytes, long millis, int groups, int offsets) {}
+  public record LoadStats(
+      long records, long bytes, long millis, long replayCpuMillis, int groups, int offsets) {}
 
   /** Runtime knobs. */
+  /**
+   * Runtime knobs.
+   *
+   * @param checkpointIntervalBytes least bytes appended between checkpoints
+   * @param rollBytes a checkpoint also starts a new segment once this much was appended since the
+   *     last one, so trimming frees whole ledgers without creating one per checkpoint
+   * @param maxBatchBytes largest record batch appended
+   * @param readBytes bytes read per log read while loading
+   * @param reloadBackoffMs pause before reloading after a failure
+   */
   public record Settings(
-      long checkpointIntervalBytes, int maxBatchBytes, int readBytes, long reloadBackoffMs) {}
+      long checkpointIntervalBytes,
+      long rollBytes,
+      int maxBatchBytes,
+      int readBytes,
+      long reloadBackoffMs) {}
 
   private final Partition partition;
   private final SerialExecutor executor;
@@ -195,6 +212,7 @@ public final class ShardRuntime {
     long records;
     long bytes;
     long unknown;
+    long replayNanos;
   }
 
   private void load() {
@@ -239,7 +257,9 @@ public final class ShardRuntime {
           try {
             ByteBuf buf = res.records();
             inc.bytes += buf.readableBytes();
+            long t0 = System.nanoTime();
             next = replay(inc, buf.nioBuffer());
+            inc.replayNanos += System.nanoTime() - t0;
           } catch (RuntimeException e) {
             loadFailed(inc, e);
             return;
@@ -292,6 +312,7 @@ public final class ShardRuntime {
             inc.records,
             inc.bytes,
             time.milliseconds() - startedMs,
+            inc.replayNanos / 1_000_000,
             inc.shard.groupCount(),
             inc.shard.offsetCount());
     lastLoad = stats;
@@ -358,6 +379,7 @@ public final class ShardRuntime {
     private RuntimeException failure;
     private long lastDurableEnd = -1;
     long bytesSinceCheckpoint;
+    private long bytesSinceRoll;
     private long lastCheckpointBytes;
     private boolean checkpointing;
 
@@ -452,6 +474,7 @@ public final class ShardRuntime {
             if (countForCheckpoint) {
               bytesSinceCheckpoint += appendedBytes;
             }
+            bytesSinceRoll += appendedBytes;
             done.complete(null);
             results.complete(new Issued(rs, appendedBytes));
             maybeCheckpoint();
@@ -515,15 +538,18 @@ public final class ShardRuntime {
       List<GroupRecord> snapshot = inc.shard.snapshot();
       long replayedBefore = bytesSinceCheckpoint;
       bytesSinceCheckpoint = 0;
-      partition
-          .log()
-          .roll()
-          .whenComplete(
-              (v, t) -> {
-                if (t != null) {
-                  log.debug("Roll before checkpoint of partition {} failed", partitionIndex(), t);
-                }
-              });
+      if (bytesSinceRoll >= settings.rollBytes()) {
+        bytesSinceRoll = 0;
+        partition
+            .log()
+            .roll()
+            .whenComplete(
+                (v, t) -> {
+                  if (t != null) {
+                    log.debug("Roll before checkpoint of partition {} failed", partitionIndex(), t);
+                  }
+                });
+      }
       if (snapshot.isEmpty()) {
         barrier()
             .whenComplete(
