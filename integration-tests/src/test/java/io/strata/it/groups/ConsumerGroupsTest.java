@@ -415,6 +415,30 @@ class ConsumerGroupsTest {
     return lines;
   }
 
+  @Test
+  void clientsCannotWriteToOrGrowTheInternalTopic() throws Exception {
+    admin.listConsumerGroupOffsets("some-group").partitionsToOffsetAndMetadata().get();
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      assertThatThrownBy(
+              () -> producer.send(new ProducerRecord<>("__consumer_offsets", 0, "k", "v")).get())
+          .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidTopicException.class);
+    }
+    assertThatThrownBy(
+            () ->
+                admin
+                    .createPartitions(
+                        Map.of(
+                            "__consumer_offsets",
+                            org.apache.kafka.clients.admin.NewPartitions.increaseTo(8)))
+                    .all()
+                    .get())
+        .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class);
+  }
+
   static ConsumerGroupDescription describe(String group) throws Exception {
     return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
   }

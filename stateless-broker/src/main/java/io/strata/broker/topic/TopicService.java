@@ -188,6 +188,11 @@ public final class TopicService {
     return update(
             name,
             t -> {
+              if (Topic.isInternal(name)) {
+                // A group's coordinator partition is hash % partitions: more would move groups.
+                throw new InvalidPartitionsException(
+                    "The partition count of internal topic " + name + " cannot change.");
+              }
               if (total <= t.partitions()) {
                 throw new InvalidPartitionsException(
                     "Topic "
