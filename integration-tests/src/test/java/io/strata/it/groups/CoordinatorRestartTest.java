@@ -3,7 +3,9 @@ package io.strata.it.groups;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.strata.broker.group.runtime.ShardRuntime;
 import io.strata.ops.cli.StrataCli;
+import io.strata.ops.standalone.Standalone;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,6 +90,54 @@ class CoordinatorRestartTest {
       assertThat(after)
           .isEqualTo(IntStream.range(90, 120).mapToObj(i -> "v" + i).collect(Collectors.toSet()));
     }
+  }
+
+  @Test
+  void checkpointsTrimTheLogAndARestartRebuildsTheSameOffsets() throws Exception {
+    Path data = dir.resolve("checkpoints");
+    Map<String, String> overrides =
+        Map.of(
+            "offsets.topic.num.partitions", "1",
+            "strata.offsets.checkpoint.interval.bytes", "65536");
+    int partitions = 10;
+    int rounds = 400;
+    Map<TopicPartition, OffsetAndMetadata> last = new java.util.HashMap<>();
+    try (Standalone s = Standalone.start(data, 0, 1, overrides)) {
+      String bootstrap = "127.0.0.1:" + s.broker().boundPort();
+      try (Admin admin = admin(bootstrap)) {
+        admin.createTopics(List.of(new NewTopic("t", partitions, (short) 1))).all().get();
+      }
+      try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+        for (int r = 1; r <= rounds; r++) {
+          Map<TopicPartition, OffsetAndMetadata> commit = new java.util.HashMap<>();
+          for (int p = 0; p < partitions; p++) {
+            commit.put(new TopicPartition("t", p), new OffsetAndMetadata(r * 10L + p, "r" + r));
+          }
+          c.commitSync(commit); // no subscription: a simple consumer's commit
+          last = commit;
+        }
+      }
+      var log = offsetsLog(s);
+      // 4,000 commit records were written; checkpoints trimmed all but the latest history.
+      assertThat(log.logStartOffset()).isGreaterThan(0);
+      assertThat(log.highWatermark() - log.logStartOffset()).isLessThan(2_000);
+    }
+    try (Standalone s = Standalone.start(data, 0, 1, overrides)) {
+      String bootstrap = "127.0.0.1:" + s.broker().boundPort();
+      try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+        assertThat(c.committed(last.keySet())).isEqualTo(last);
+      }
+      ShardRuntime.LoadStats load = s.broker().groupCoordinator().shards().get(0).lastLoad();
+      assertThat(load.records()).isLessThan(2_000);
+    }
+  }
+
+  private static io.strata.storage.api.PartitionLog offsetsLog(Standalone s) {
+    return s.broker().partitions().online().stream()
+        .filter(p -> p.id().topic().equals("__consumer_offsets"))
+        .findFirst()
+        .orElseThrow()
+        .log();
   }
 
   private static Processes.Child standalone(Path data, int port) throws Exception {
