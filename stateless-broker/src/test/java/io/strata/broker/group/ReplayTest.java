@@ -24,11 +24,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ReplayTest {
 
+  private int stableGroupsCompared;
+  private int offsetsCompared;
+
   @Test
   void replayOfTheWrittenRecordsRebuildsTheShard() {
     for (long seed = 1; seed <= 20; seed++) {
       runOnce(seed);
     }
+    // The random runs must have reached the interesting states, or they prove nothing.
+    assertThat(stableGroupsCompared).isGreaterThan(10);
+    assertThat(offsetsCompared).isGreaterThan(100);
   }
 
   private void runOnce(long seed) {
@@ -75,7 +81,19 @@ class ReplayTest {
             }
           }
         }
-        case 6 -> h.timer.advance(rnd.nextInt(8_000));
+        case 6 -> {
+          h.timer.advance(rnd.nextInt(8_000));
+          // Most members stay alive: heartbeat all but a random one.
+          int spare = rnd.nextInt(4);
+          for (int i = 0; i < 4; i++) {
+            var g = h.shard.group("g" + i);
+            if (g != null && i != spare) {
+              for (GroupMember m : List.copyOf(g.members())) {
+                h.heartbeat("g" + i, m.memberId(), g.generationId());
+              }
+            }
+          }
+        }
         default -> {
           var g = h.shard.group(group);
           if (g != null) {
@@ -85,6 +103,32 @@ class ReplayTest {
           }
         }
       }
+    }
+
+    // Drive every group to a resting state (Stable or Empty), the states whose whole shape is
+    // persisted, so the comparison below covers them.
+    for (int round = 0; round < 6; round++) {
+      for (int i = 0; i < 4; i++) {
+        String group = "g" + i;
+        var g = h.shard.group(group);
+        if (g == null) {
+          continue;
+        }
+        if (g.is(GroupState.PREPARING_REBALANCE)) {
+          for (GroupMember m : List.copyOf(g.members())) {
+            if (!m.isAwaitingJoin()) {
+              h.join(group, m.memberId());
+            }
+          }
+        } else if (g.is(GroupState.COMPLETING_REBALANCE)) {
+          Map<String, byte[]> assignment = new java.util.HashMap<>();
+          for (GroupMember m : g.members()) {
+            assignment.put(m.memberId(), new byte[] {(byte) round});
+          }
+          h.sync(group, g.leaderId().orElseThrow(), g.generationId(), assignment);
+        }
+      }
+      h.timer.advance(h.config.initialRebalanceDelayMs());
     }
 
     // Through the real batch encoding, as the log would hold it.
@@ -109,6 +153,12 @@ class ReplayTest {
     Set<GroupRecord> rebuilt = comparable(replayed.shard);
     assertThat(rebuilt).as("seed %d", seed).containsAll(live);
     assertThat(offsets(replayed.shard)).as("seed %d", seed).isEqualTo(offsets(h.shard));
+    offsetsCompared += offsets(h.shard).size();
+    for (GroupRecord r : live) {
+      if (r instanceof GroupRecord.Group g && h.shard.group(g.groupId()).is(GroupState.STABLE)) {
+        stableGroupsCompared++;
+      }
+    }
   }
 
   /** Offsets, plus groups whose whole state is persisted (Stable or Empty). */

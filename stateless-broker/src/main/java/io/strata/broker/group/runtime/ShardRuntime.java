@@ -589,7 +589,7 @@ public final class ShardRuntime {
                       offset,
                       t.toString());
                 } else {
-                  log.info(
+                  log.debug(
                       "Checkpointed __consumer_offsets-{}: {} records at offset {} replace {}"
                           + " bytes of history",
                       partitionIndex(),
