@@ -4,6 +4,7 @@ import io.strata.broker.cluster.Controller;
 import io.strata.broker.cluster.LoadReporter;
 import io.strata.broker.config.BrokerConfig;
 import io.strata.broker.fetch.DelayedFetchQueue;
+import io.strata.broker.group.GroupCoordinator;
 import io.strata.broker.handlers.BrokerHandlers;
 import io.strata.broker.metadata.AssignmentStore;
 import io.strata.broker.metadata.BrokerRegistration;
@@ -77,6 +78,7 @@ public final class Broker implements AutoCloseable {
   private PartitionManager partitions;
   private Controller controller;
   private LoadReporter loadReporter;
+  private GroupCoordinator groups;
   private ProtocolServer server;
   private DelayedFetchQueue<TopicIdPartition> delayedFetches;
   private BrokerRegistration registration;
@@ -134,6 +136,9 @@ public final class Broker implements AutoCloseable {
             root,
             delayedFetches);
     TopicService topics = new TopicService(config, store, cache, partitions);
+    groups =
+        new GroupCoordinator(GroupCoordinator.Settings.from(config), cache, topics, pool, time);
+    partitions.addListener(groups);
     ApiRegistry.Builder registry = ApiRegistry.builder();
     new BrokerHandlers(
             config,
@@ -145,7 +150,8 @@ public final class Broker implements AutoCloseable {
             producerIds,
             assignments,
             delayedFetches,
-            time)
+            time,
+            groups)
         .register(registry);
     server = new ProtocolServer(config.protocol(), registry.build(), metrics);
     server.start();
@@ -340,6 +346,11 @@ public final class Broker implements AutoCloseable {
     metrics.close();
   }
 
+  /** The group coordinator (for tests, benchmarks and ops). */
+  public GroupCoordinator groupCoordinator() {
+    return groups;
+  }
+
   /** Controlled shutdown; idempotent. */
   @Override
   public synchronized void close() {
@@ -372,6 +383,9 @@ public final class Broker implements AutoCloseable {
         }
       }
       partitions.close();
+    }
+    if (groups != null) {
+      groups.close();
     }
     if (server != null) {
       server.close();

@@ -89,6 +89,7 @@ public final class Standalone implements AutoCloseable {
       props.put("bookkeeper.metadata.service.uri", storage.metadataServiceUri());
       props.put("default.replication.factor", String.valueOf(Math.min(bookies, 3)));
       props.put("min.insync.replicas", String.valueOf(Math.min(bookies, 2)));
+      props.put("offsets.topic.replication.factor", String.valueOf(Math.min(bookies, 3)));
       props.putAll(overrides);
       BrokerConfig config = new BrokerConfig(props);
       removeStaleRegistration(storage, config);

@@ -279,6 +279,7 @@ public final class BrokerConfigKeys {
         Range.atLeast(100),
         Importance.LOW,
         "How often a broker publishes its per-partition traffic for the controller.");
+    GroupConfigKeys.define(def);
     return def;
   }
 }

@@ -2,6 +2,8 @@ package io.strata.broker.handlers;
 
 import io.strata.broker.config.BrokerConfig;
 import io.strata.broker.fetch.DelayedFetchQueue;
+import io.strata.broker.group.GroupCoordinator;
+import io.strata.broker.group.handlers.GroupHandlers;
 import io.strata.broker.metadata.AssignmentStore;
 import io.strata.broker.metadata.MetadataCache;
 import io.strata.broker.partition.PartitionManager;
@@ -24,6 +26,7 @@ public final class BrokerHandlers {
   private final FetchHandler fetch;
   private final OffsetHandlers offsets;
   private final ReassignmentHandlers reassignments;
+  private final GroupHandlers groups;
 
   public BrokerHandlers(
       BrokerConfig config,
@@ -35,7 +38,8 @@ public final class BrokerHandlers {
       ProducerIdManager ids,
       AssignmentStore assignments,
       DelayedFetchQueue<TopicIdPartition> delayed,
-      Time time) {
+      Time time,
+      GroupCoordinator groupCoordinator) {
     PartitionLookup lookup = new PartitionLookup(cache, partitions);
     this.cluster =
         new ClusterHandlers(
@@ -52,6 +56,7 @@ public final class BrokerHandlers {
     this.fetch = new FetchHandler(lookup, delayed, time);
     this.offsets = new OffsetHandlers(lookup, partitions);
     this.reassignments = new ReassignmentHandlers(cache, assignments);
+    this.groups = new GroupHandlers(groupCoordinator, cache);
   }
 
   public void register(ApiRegistry.Builder registry) {
@@ -63,5 +68,6 @@ public final class BrokerHandlers {
     fetch.register(registry);
     offsets.register(registry);
     reassignments.register(registry);
+    groups.register(registry);
   }
 }

@@ -71,6 +71,17 @@ public final class ProduceHandler {
           parts.add(done(error(pd.index(), new ApiError(found.error(), null))));
           continue;
         }
+        if (org.apache.kafka.common.internals.Topic.isInternal(found.topic().get().name())) {
+          // Only the group coordinator writes __consumer_offsets (single writer); as in Kafka.
+          parts.add(
+              done(
+                  error(
+                      pd.index(),
+                      new ApiError(
+                          Errors.INVALID_TOPIC_EXCEPTION,
+                          "Clients cannot produce to internal topic " + topic.name()))));
+          continue;
+        }
         parts.add(append(found.partition().get(), pd, timeoutMs, ctx.apiVersion()));
       }
       topics.add(

@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class PartitionManager implements PartitionDirectory, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
+
+  /**
+   * Told when this broker starts and stops serving a partition (the group coordinator loads and
+   * unloads its {@code __consumer_offsets} shards here). Called on the thread that finished the
+   * load or began the close; implementations must not block.
+   */
+  public interface PartitionListener {
+    /** {@code partition} is loaded and serving. */
+    void onServing(Partition partition);
+
+    /** {@code partition} is about to stop serving (it still accepts the appends in flight). */
+    void onStopping(Partition partition);
+  }
 
   private final int brokerId;
   private final BrokerConfig config;
@@ -80,6 +94,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   // Consecutive failed loads per log, for the retry backoff.
   private final Map<String, Integer> loadFailures = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Partition> byTopicPartition = new ConcurrentHashMap<>();
+  private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
   // Set once by close(); read by reconcile to stop loading.
   private volatile boolean closing;
 
@@ -125,6 +140,11 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     // Ready means serving: wait for the partitions this broker owns to load (a failed load is
     // logged and retried by the next reconcile; it does not stop the broker).
     return store.zk().ensure(snapshotRoot).thenCompose(v -> reconcile()).exceptionally(t -> null);
+  }
+
+  /** Adds a listener for partitions starting and stopping being served (before {@link #start}). */
+  public void addListener(PartitionListener listener) {
+    listeners.add(listener);
   }
 
   /** The partition if this broker serves it now. */
@@ -253,6 +273,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   private CompletableFuture<Void> dropPartition(Partition p) {
     String name = TopicRecord.logName(p.id().topicId(), p.id().partition());
+    listeners.forEach(l -> l.onStopping(p));
     return p.markClosed()
         .thenCompose(v -> p.log().close())
         .handle((v, t) -> null)
@@ -335,6 +356,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
               loadFailures.remove(name);
               online.put(name, partition);
               byTopicPartition.put(id.topicPartition(), partition);
+              listeners.forEach(l -> l.onServing(partition));
               log.info(
                   "Serving {} at leader epoch {} (loaded in {} ms, {} producers)",
                   id.topicPartition(),
@@ -554,6 +576,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
       Partition part = online.remove(name);
       CompletableFuture<Void> closed = CompletableFuture.completedFuture(null);
       if (part != null) {
+        listeners.forEach(l -> l.onStopping(part));
         byTopicPartition.remove(part.id().topicPartition(), part);
         tailCache.invalidate(part.id());
         catchupCache.invalidate(part.id());
@@ -617,6 +640,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
 
   private CompletableFuture<Void> closePartition(Partition p) {
     String name = TopicRecord.logName(p.id().topicId(), p.id().partition());
+    listeners.forEach(l -> l.onStopping(p));
     return p.markClosed()
         // Sealing lets in-flight appends finish; their acknowledgements are queued on the
         // partition's executor before the snapshot task below, so it covers every one of them.

@@ -70,9 +70,33 @@ public final class TopicService {
       Map<String, String> configs,
       boolean validateOnly,
       long timeoutMs) {
+    return create(name, numPartitions, replicationFactor, configs, validateOnly, timeoutMs, false);
+  }
+
+  /**
+   * Creates an internal topic (the group coordinator's {@code __consumer_offsets}), which clients
+   * cannot create; otherwise as {@link #create}.
+   */
+  public CompletableFuture<TopicRecord> createInternal(
+      String name,
+      int numPartitions,
+      int replicationFactor,
+      Map<String, String> configs,
+      long timeoutMs) {
+    return create(name, numPartitions, replicationFactor, configs, false, timeoutMs, true);
+  }
+
+  private CompletableFuture<TopicRecord> create(
+      String name,
+      int numPartitions,
+      int replicationFactor,
+      Map<String, String> configs,
+      boolean validateOnly,
+      long timeoutMs,
+      boolean internal) {
     TopicRecord topic;
     try {
-      topic = validateNew(name, numPartitions, replicationFactor, configs);
+      topic = validateNew(name, numPartitions, replicationFactor, configs, internal);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -116,9 +140,13 @@ public final class TopicService {
   }
 
   private TopicRecord validateNew(
-      String name, int numPartitions, int replicationFactor, Map<String, String> configs) {
+      String name,
+      int numPartitions,
+      int replicationFactor,
+      Map<String, String> configs,
+      boolean internal) {
     Topic.validate(name); // InvalidTopicException naming what is wrong with the name
-    if (Topic.isInternal(name)) {
+    if (!internal && Topic.isInternal(name)) {
       throw new InvalidTopicException(
           "Topic '" + name + "' is an internal topic name and cannot be created by clients.");
     }
@@ -171,6 +199,11 @@ public final class TopicService {
     return update(
             name,
             t -> {
+              if (Topic.isInternal(name)) {
+                // A group's coordinator partition is hash % partitions: more would move groups.
+                throw new InvalidPartitionsException(
+                    "The partition count of internal topic " + name + " cannot change.");
+              }
               if (total <= t.partitions()) {
                 throw new InvalidPartitionsException(
                     "Topic "
