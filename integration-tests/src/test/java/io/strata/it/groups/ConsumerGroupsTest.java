@@ -416,7 +416,7 @@ class ConsumerGroupsTest {
   }
 
   @Test
-  void clientsCannotWriteToOrGrowTheInternalTopic() throws Exception {
+  void clientsCannotWriteToGrowTrimOrExpireTheInternalTopic() throws Exception {
     admin.listConsumerGroupOffsets("some-group").partitionsToOffsetAndMetadata().get();
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -437,6 +437,36 @@ class ConsumerGroupsTest {
                     .all()
                     .get())
         .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class);
+    org.apache.kafka.common.TopicPartition offsets0 =
+        new org.apache.kafka.common.TopicPartition("__consumer_offsets", 0);
+    assertThatThrownBy(
+            () ->
+                admin
+                    .deleteRecords(
+                        Map.of(
+                            offsets0,
+                            org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(1)))
+                    .all()
+                    .get())
+        .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidTopicException.class);
+    org.apache.kafka.common.config.ConfigResource res =
+        new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "__consumer_offsets");
+    assertThatThrownBy(
+            () ->
+                admin
+                    .incrementalAlterConfigs(
+                        Map.of(
+                            res,
+                            List.of(
+                                new org.apache.kafka.clients.admin.AlterConfigOp(
+                                    new org.apache.kafka.clients.admin.ConfigEntry(
+                                        "cleanup.policy", "delete"),
+                                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get())
+        .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class)
+        .hasMessageContaining("cleanup.policy");
   }
 
   static ConsumerGroupDescription describe(String group) throws Exception {

@@ -172,6 +172,11 @@ public final class OffsetHandlers {
         new DeleteRecordsPartitionResult()
             .setPartitionIndex(req.partitionIndex())
             .setLowWatermark(DeleteRecordsResponse.INVALID_LOW_WATERMARK);
+    if (org.apache.kafka.common.internals.Topic.isInternal(topic)) {
+      // As in Kafka: an internal topic's records belong to its coordinator alone.
+      return CompletableFuture.completedFuture(
+          res.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code()));
+    }
     Found found = lookup.find(topic, null, req.partitionIndex());
     if (found.error() != Errors.NONE) {
       return CompletableFuture.completedFuture(res.setErrorCode(found.error().code()));

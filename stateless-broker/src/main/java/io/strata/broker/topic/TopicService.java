@@ -34,6 +34,13 @@ import org.slf4j.LoggerFactory;
 public final class TopicService {
   private static final Logger log = LoggerFactory.getLogger(TopicService.class);
 
+  /** Configs of internal topics that would let retention delete a coordinator's state. */
+  private static final java.util.List<String> INTERNAL_FIXED_CONFIGS =
+      java.util.List.of(
+          TopicConfig.CLEANUP_POLICY_CONFIG,
+          TopicConfig.RETENTION_MS_CONFIG,
+          TopicConfig.RETENTION_BYTES_CONFIG);
+
   /** Kafka's cap on partitions per CreateTopics/CreatePartitions is the int range; ours is sane. */
   public static final int MAX_PARTITIONS = 100_000;
 
@@ -239,6 +246,17 @@ public final class TopicService {
         t -> {
           Map<String, String> next = validateConfigs(change.apply(t.configs()));
           checkMinIsr(next, t.replicationFactor(), name);
+          if (Topic.isInternal(name)) {
+            for (String key : INTERNAL_FIXED_CONFIGS) {
+              if (!java.util.Objects.equals(next.get(key), t.configs().get(key))) {
+                throw new InvalidConfigurationException(
+                    key
+                        + " of internal topic "
+                        + name
+                        + " cannot be changed: its coordinator keeps its size bounded itself.");
+              }
+            }
+          }
           return t.withConfigs(next);
         },
         validateOnly);
