@@ -385,4 +385,59 @@ class MultiBrokerTest {
     assertThat(recs.stream().map(ConsumerRecord::offset).collect(Collectors.toList()))
         .isEqualTo(java.util.stream.LongStream.range(0, 51).boxed().toList());
   }
+
+  @Test
+  @Order(7)
+  void cliShowsTheClusterAndMovesAPartition() throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    String live =
+        cluster.brokers().stream()
+            .filter(b -> leaderCountsSafe().containsKey(b.brokerId()))
+            .map(b -> "127.0.0.1:" + b.boundPort())
+            .findFirst()
+            .orElseThrow();
+    int status =
+        io.strata.ops.cli.StrataCli.run(
+            new java.io.PrintWriter(out, true),
+            new java.io.PrintWriter(err, true),
+            "cluster",
+            "status",
+            "--bootstrap-server",
+            live);
+    assertThat(status).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("BROKER").contains("spread[").contains("Balance:");
+
+    Map<Integer, Integer> leaders = leaderCounts("spread");
+    TopicDescription d =
+        cluster.admin().describeTopics(Set.of("spread")).allTopicNames().get().get("spread");
+    int from = d.partitions().get(0).leader().id();
+    int to = leaders.keySet().stream().filter(b -> b != from).findFirst().orElseThrow();
+    java.io.StringWriter moved = new java.io.StringWriter();
+    int rc =
+        io.strata.ops.cli.StrataCli.run(
+            new java.io.PrintWriter(moved, true),
+            new java.io.PrintWriter(err, true),
+            "partitions",
+            "move",
+            "--topic",
+            "spread",
+            "--partition",
+            "0",
+            "--to",
+            String.valueOf(to),
+            "--bootstrap-server",
+            live);
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(moved.toString())
+        .contains("Moved spread-0 from broker " + from + " to broker " + to);
+  }
+
+  private static Map<Integer, Integer> leaderCountsSafe() {
+    try {
+      return leaderCounts("spread");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

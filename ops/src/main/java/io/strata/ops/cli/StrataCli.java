@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       LocalClusterCommand.class,
       TopicsCommand.class,
+      ClusterCommand.class,
+      PartitionsCommand.class,
       ConfigDocsCommand.class,
       CommandLine.HelpCommand.class
     })
