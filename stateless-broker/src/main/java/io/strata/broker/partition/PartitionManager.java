@@ -10,13 +10,13 @@ import io.strata.broker.metadata.ClusterMetadataStore.Ownership;
 import io.strata.broker.metadata.MetadataCache;
 import io.strata.broker.metadata.MetadataCache.Snapshot;
 import io.strata.broker.metadata.TopicRecord;
-import io.strata.broker.metadata.ZkAsync;
 import io.strata.broker.producer.ProducerIdManager;
 import io.strata.broker.producer.ProducerSnapshot;
 import io.strata.broker.producer.ProducerStateManager;
 import io.strata.broker.topic.PartitionDirectory;
 import io.strata.broker.util.SerialExecutor;
 import io.strata.storage.api.LogConfig;
+import io.strata.storage.api.LogNotFoundException;
 import io.strata.storage.api.LogStore;
 import io.strata.storage.api.PartitionLog;
 import java.util.ArrayList;
@@ -35,9 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.utils.Time;
-import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException.Code;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +76,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   private final Executor pool;
   private final ScheduledExecutorService scheduler;
   private final long handoffTimeoutMs;
-  private final String snapshotRoot;
+  private final ProducerStateStore producerStates;
   private final BatchCache<TopicIdPartition> tailCache;
   private final BatchCache<TopicIdPartition> catchupCache;
   private final DelayedFetchQueue<TopicIdPartition> delayedFetches;
@@ -121,7 +120,8 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     this.pool = pool;
     this.scheduler = scheduler;
     this.handoffTimeoutMs = handoffTimeoutMs;
-    this.snapshotRoot = metadataRoot + "/producer-snapshots";
+    this.producerStates =
+        new ProducerStateStore(store.zk(), metadataRoot, time, config.producerIdExpirationMs());
     this.tailCache = new BatchCache<>(config.tailCacheBytes(), pool);
     this.catchupCache = new BatchCache<>(Math.max(16L << 20, config.tailCacheBytes() / 4), pool);
     this.delayedFetches = delayedFetches;
@@ -139,7 +139,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
         this::applyRetention, interval, interval, TimeUnit.MILLISECONDS);
     // Ready means serving: wait for the partitions this broker owns to load (a failed load is
     // logged and retried by the next reconcile; it does not stop the broker).
-    return store.zk().ensure(snapshotRoot).thenCompose(v -> reconcile()).exceptionally(t -> null);
+    return producerStates.init().thenCompose(v -> reconcile()).exceptionally(t -> null);
   }
 
   /** Adds a listener for partitions starting and stopping being served (before {@link #start}). */
@@ -333,7 +333,8 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
                 logs.open(name, logConfig(topic, settings), own.epoch())
                     .thenCompose(
                         plog ->
-                            rebuildProducerState(name, plog)
+                            producerStates
+                                .rebuild(name, plog)
                                 .thenApply(
                                     producers ->
                                         newPartition(id, own.epoch(), plog, settings, producers))))
@@ -406,7 +407,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
         config.catchupReadaheadBytes(),
         observer,
         config.producerSnapshotIntervalBytes(),
-        this::snapshotProducers);
+        producerStates::snapshot);
   }
 
   LogConfig logConfig(TopicRecord topic, TopicSettings s) {
@@ -421,78 +422,6 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     props.put(LogConfig.WRITE_QUORUM_SIZE, rf);
     props.put(LogConfig.ACK_QUORUM_SIZE, Math.min(rf, s.minInsyncReplicas));
     return new LogConfig(props);
-  }
-
-  private CompletableFuture<ProducerStateManager> rebuildProducerState(
-      String name, PartitionLog plog) {
-    ProducerStateManager producers = new ProducerStateManager();
-    return store
-        .zk()
-        .get(snapshotRoot + "/" + name)
-        .thenApply(v -> Optional.of(ProducerSnapshot.decode(v.data())))
-        .exceptionally(
-            t -> {
-              if (!ZkAsync.is(t, Code.NONODE)) {
-                log.warn("Ignoring unreadable producer snapshot of {}: {}", name, t.toString());
-              }
-              return Optional.empty();
-            })
-        .thenCompose(
-            snap -> {
-              long from = plog.logStartOffset();
-              if (snap.isPresent() && snap.get().nextOffset() >= from) {
-                producers.restore(snap.get());
-                from = snap.get().nextOffset();
-              }
-              return ProducerStateReplay.replay(plog, from, producers);
-            })
-        .thenApply(
-            replayed -> {
-              producers.removeExpired(time.milliseconds(), config.producerIdExpirationMs());
-              return producers;
-            });
-  }
-
-  /** Saves a partition's producer state (on its executor, so it matches an exact offset). */
-  void snapshotProducers(Partition partition) {
-    partition
-        .executor()
-        .execute(
-            () -> {
-              partition
-                  .producers()
-                  .removeExpired(time.milliseconds(), config.producerIdExpirationMs());
-              ProducerSnapshot snap =
-                  partition.producers().snapshot(partition.log().logEndOffset());
-              writeSnapshot(partition.id(), snap);
-            });
-  }
-
-  private CompletableFuture<Void> writeSnapshot(TopicIdPartition id, ProducerSnapshot snap) {
-    String path = snapshotRoot + "/" + TopicRecord.logName(id.topicId(), id.partition());
-    byte[] data = snap.encode();
-    if (data.length > 900 * 1024) {
-      log.warn(
-          "Producer state of {} ({} producers) is too large to snapshot; loading it replays more",
-          id.topicPartition(),
-          snap.entries().size());
-      return CompletableFuture.completedFuture(null);
-    }
-    return store
-        .zk()
-        .set(path, data, -1)
-        .thenApply(v -> (Void) null)
-        .exceptionallyCompose(
-            t ->
-                ZkAsync.is(t, Code.NONODE)
-                    ? store.zk().create(path, data, CreateMode.PERSISTENT).thenApply(p -> null)
-                    : CompletableFuture.failedFuture(t))
-        .exceptionally(
-            t -> {
-              log.warn(
-                  "Could not save producer state of {}: {}", id.topicPartition(), t.toString());
-              return null;
-            });
   }
 
   private void applyRetention() {
@@ -573,26 +502,22 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     List<CompletableFuture<Void>> deletions = new ArrayList<>();
     for (int p = 0; p < topic.partitions(); p++) {
       String name = topic.logName(p);
-      Partition part = online.remove(name);
-      CompletableFuture<Void> closed = CompletableFuture.completedFuture(null);
-      if (part != null) {
-        listeners.forEach(l -> l.onStopping(part));
-        byTopicPartition.remove(part.id().topicPartition(), part);
-        tailCache.invalidate(part.id());
-        catchupCache.invalidate(part.id());
-        delayedFetches.wakeAll(part.id());
-        closed = part.markClosed().thenCompose(v -> part.log().close()).exceptionally(t -> null);
-      }
+      Partition part = online.get(name);
+      CompletableFuture<Void> dropped =
+          part != null ? dropPartition(part) : CompletableFuture.completedFuture(null);
       deletions.add(
-          closed
-              .thenCompose(v -> logs.delete(name))
+          dropped
+              .thenCompose(
+                  v ->
+                      logs.delete(name)
+                          .exceptionallyCompose(
+                              t ->
+                                  // Already gone: an earlier, interrupted deletion got this far.
+                                  Errors.maybeUnwrapException(t) instanceof LogNotFoundException
+                                      ? CompletableFuture.completedFuture(null)
+                                      : CompletableFuture.failedFuture(t)))
               .thenCompose(v -> store.deleteOwnership(name))
-              .thenCompose(v -> store.zk().delete(snapshotRoot + "/" + name, -1))
-              .exceptionallyCompose(
-                  t ->
-                      ZkAsync.is(t, Code.NONODE)
-                          ? CompletableFuture.completedFuture(null)
-                          : CompletableFuture.failedFuture(t)));
+              .thenCompose(v -> producerStates.delete(name)));
     }
     return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new));
   }
@@ -652,7 +577,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
                   .execute(() -> snap.complete(p.producers().snapshot(p.log().logEndOffset())));
               return snap;
             })
-        .thenCompose(snap -> writeSnapshot(p.id(), snap))
+        .thenCompose(snap -> producerStates.write(p.id(), snap))
         .thenCompose(v -> store.ownership(name))
         .thenCompose(
             own ->
@@ -667,10 +592,5 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
                 log.warn("Closing {} failed: {}", p.id().topicPartition(), t.toString());
               }
             });
-  }
-
-  /** Ownership of a partition as the metadata cache sees it (for tests and ops). */
-  public Optional<Ownership> owner(String logName) {
-    return Optional.ofNullable(cache.snapshot().owners().get(logName));
   }
 }
