@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       StandaloneCommand.class,
       TopicsCommand.class,
+      TierCommand.class,
       ConfigDocsCommand.class,
       CommandLine.HelpCommand.class
     })

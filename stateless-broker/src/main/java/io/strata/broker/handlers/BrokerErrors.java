@@ -23,6 +23,13 @@ public final class BrokerErrors {
     if (cause instanceof ApiException) {
       return ApiError.fromThrowable(cause);
     }
+    if (cause instanceof io.strata.storage.api.StorageException se && se.retriable()) {
+      // Bookies, ZooKeeper or the tier store are unreachable for now (issue 7: a tier outage
+      // fails reads of offloaded segments). KAFKA_STORAGE_ERROR is retriable in every client:
+      // consumers refresh metadata and fetch again, producers retry. Expected; not logged.
+      log.debug("Retriable storage failure while {}: {}", what, se.toString());
+      return new ApiError(Errors.KAFKA_STORAGE_ERROR, se.getMessage());
+    }
     log.warn("Unexpected failure while {}", what, cause);
     return new ApiError(Errors.UNKNOWN_SERVER_ERROR, null);
   }
