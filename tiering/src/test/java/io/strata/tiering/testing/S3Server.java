@@ -48,8 +48,11 @@ public final class S3Server implements AutoCloseable {
     return server;
   }
 
-  /** (Re)starts serving on the same port and blob store. */
+  /** (Re)starts serving on the same port and blob store; no-op if serving. */
   public synchronized void start() throws Exception {
+    if (proxy != null) {
+      return;
+    }
     proxy =
         S3Proxy.builder()
             .blobStore(blobs)
