@@ -131,6 +131,11 @@ public final class Tiering implements TieredStorage {
     return blocks;
   }
 
+  /** Drops every cached segment index (benchmarks: cold reads). */
+  public void dropIndexes() {
+    reader.invalidateIndexes();
+  }
+
   @Override
   public boolean enabled() {
     return true;

@@ -235,6 +235,10 @@ public final class TierSegmentReader {
                     : searchFrom(log, seg, idx, entry + 1, ts, start, hw));
   }
 
+  public void invalidateIndexes() {
+    indexes.synchronous().invalidateAll();
+  }
+
   /** Drops cached indexes and blocks of these objects (after a delete). */
   public void invalidate(String key) {
     indexes.synchronous().invalidate(key);
