@@ -149,11 +149,12 @@ public final class Tiering implements TieredStorage {
       int maxBytes,
       long highWatermark,
       long logStartOffset) {
-    try {
-      return reader.read(logName, segment, offset, maxBytes, highWatermark, logStartOffset);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    // Hop off the caller's thread (a log's executor) first: even issuing a request may cost
+    // (signing, a first credentials look-up).
+    return CompletableFuture.supplyAsync(
+            () -> reader.read(logName, segment, offset, maxBytes, highWatermark, logStartOffset),
+            workers)
+        .thenCompose(f -> f);
   }
 
   @Override
@@ -163,11 +164,12 @@ public final class Tiering implements TieredStorage {
       long timestampMs,
       long startOffset,
       long highWatermark) {
-    try {
-      return reader.offsetForTimestamp(logName, segment, timestampMs, startOffset, highWatermark);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return CompletableFuture.supplyAsync(
+            () ->
+                reader.offsetForTimestamp(
+                    logName, segment, timestampMs, startOffset, highWatermark),
+            workers)
+        .thenCompose(f -> f);
   }
 
   @Override
