@@ -76,8 +76,19 @@ public record SegmentMetadata(
 
   /** The offload attempt recorded in {@link #tierLocation()}, 0 if none. */
   public int offloadAttempt() {
-    int colon = tierLocation.indexOf(':');
-    return colon < 0 ? 0 : Integer.parseInt(tierLocation.substring(colon + 1));
+    String n;
+    if (tierLocation.startsWith(OFFLOADED)) {
+      n = tierLocation.substring(OFFLOADED.length());
+    } else if (tierLocation.startsWith(OFFLOADING)) {
+      n = tierLocation.substring(OFFLOADING.length());
+    } else {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(n);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** This segment with offload attempt {@code attempt} recorded (not committed). */
