@@ -21,6 +21,12 @@ public final class LogConfig extends AbstractConfig {
   public static final String ENSEMBLE_SIZE = "bookkeeper.ensemble.size";
   public static final String WRITE_QUORUM_SIZE = "bookkeeper.write.quorum.size";
   public static final String ACK_QUORUM_SIZE = "bookkeeper.ack.quorum.size";
+  public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
+  public static final String LOCAL_RETENTION_MS = "local.retention.ms";
+  public static final String LOCAL_RETENTION_BYTES = "local.retention.bytes";
+
+  /** {@code local.retention.*} value meaning "follow retention.*", as in Kafka. */
+  public static final long FOLLOW_TOTAL_RETENTION = -2L;
 
   public static final ConfigDef CONFIG_DEF =
       new ConfigDef()
@@ -79,7 +85,29 @@ public final class LogConfig extends AbstractConfig {
               2,
               Range.atLeast(1),
               Importance.HIGH,
-              "Bookies that must have fsync'd an entry before an append is acknowledged.");
+              "Bookies that must have fsync'd an entry before an append is acknowledged.")
+          .define(
+              REMOTE_STORAGE_ENABLE,
+              Type.BOOLEAN,
+              false,
+              Importance.MEDIUM,
+              "Offload sealed segments to the store's tier (if it has one).")
+          .define(
+              LOCAL_RETENTION_MS,
+              Type.LONG,
+              FOLLOW_TOTAL_RETENTION,
+              Range.atLeast(-2),
+              Importance.MEDIUM,
+              "How long an offloaded segment also stays on the bookies (by its newest record);"
+                  + " -2 follows retention.ms, -1 keeps it.")
+          .define(
+              LOCAL_RETENTION_BYTES,
+              Type.LONG,
+              FOLLOW_TOTAL_RETENTION,
+              Range.atLeast(-2),
+              Importance.MEDIUM,
+              "Bytes the log may keep on the bookies before its oldest offloaded segments leave"
+                  + " them; -2 follows retention.bytes, -1 no limit.");
 
   private final int segmentBytes;
   private final long segmentMs;
@@ -89,6 +117,9 @@ public final class LogConfig extends AbstractConfig {
   private final int ensembleSize;
   private final int writeQuorumSize;
   private final int ackQuorumSize;
+  private final boolean remoteStorageEnable;
+  private final long localRetentionMs;
+  private final long localRetentionBytes;
 
   public LogConfig(Map<String, ?> props) {
     super(CONFIG_DEF, props, false);
@@ -100,6 +131,9 @@ public final class LogConfig extends AbstractConfig {
     ensembleSize = getInt(ENSEMBLE_SIZE);
     writeQuorumSize = getInt(WRITE_QUORUM_SIZE);
     ackQuorumSize = getInt(ACK_QUORUM_SIZE);
+    remoteStorageEnable = getBoolean(REMOTE_STORAGE_ENABLE);
+    localRetentionMs = getLong(LOCAL_RETENTION_MS);
+    localRetentionBytes = getLong(LOCAL_RETENTION_BYTES);
     if (writeQuorumSize > ensembleSize) {
       throw new ConfigException(WRITE_QUORUM_SIZE, writeQuorumSize, "must be <= " + ENSEMBLE_SIZE);
     }
@@ -149,5 +183,29 @@ public final class LogConfig extends AbstractConfig {
 
   public int ackQuorumSize() {
     return ackQuorumSize;
+  }
+
+  public boolean remoteStorageEnable() {
+    return remoteStorageEnable;
+  }
+
+  /** {@code local.retention.ms} as configured (-2: follow {@code retention.ms}). */
+  public long localRetentionMs() {
+    return localRetentionMs;
+  }
+
+  /** {@code local.retention.bytes} as configured (-2: follow {@code retention.bytes}). */
+  public long localRetentionBytes() {
+    return localRetentionBytes;
+  }
+
+  /** The effective local retention in ms: -1 keeps offloaded segments on the bookies. */
+  public long effectiveLocalRetentionMs() {
+    return localRetentionMs == FOLLOW_TOTAL_RETENTION ? retentionMs : localRetentionMs;
+  }
+
+  /** The effective local retention in bytes: -1 for no limit. */
+  public long effectiveLocalRetentionBytes() {
+    return localRetentionBytes == FOLLOW_TOTAL_RETENTION ? retentionBytes : localRetentionBytes;
   }
 }

@@ -40,6 +40,32 @@ public record LogMetadata(
     return new LogMetadata(name, writerEpoch, logStartOffset, segments, version);
   }
 
+  /**
+   * The first offset whose segment still has its bookie copy (Kafka's local log start offset):
+   * after the TIERED segments, never below the log start offset.
+   */
+  public long earliestLocalOffset() {
+    long first = nextOffsetAfterSealed();
+    for (SegmentMetadata s : segments) {
+      if (s.onBookies()) {
+        first = s.firstOffset();
+        break;
+      }
+    }
+    return Math.max(first, logStartOffset);
+  }
+
+  /** The last offset of the last segment with a committed tier copy, -1 if none. */
+  public long latestTieredOffset() {
+    long last = -1;
+    for (SegmentMetadata s : segments) {
+      if (s.isOffloaded() && s.lastOffset() >= logStartOffset) {
+        last = Math.max(last, s.lastOffset());
+      }
+    }
+    return last;
+  }
+
   /** One past the last offset of the last sealed segment (or the first offset of an open one). */
   public long nextOffsetAfterSealed() {
     long next = logStartOffset;

@@ -108,6 +108,23 @@ public interface PartitionLog {
 
   void removeListener(AppendListener listener);
 
+  /**
+   * Offload, step 1: records the next offload attempt of a sealed segment on the bookies by
+   * compare-and-set ({@code tierLocation = "offloading:<n>"}, {@code n} one more than any attempt
+   * recorded before), before anything is uploaded; the attempt's object names derive from it.
+   * Returns the segment as stored. Fails if the segment is gone, open, or already offloaded ({@link
+   * StorageException} INTERNAL), or with {@link LogFencedException} / {@link LogClosedException}.
+   */
+  CompletableFuture<SegmentMetadata> beginOffload(long ledgerId);
+
+  /**
+   * Offload, last step: commits attempt {@code attempt} of a segment ({@code tierLocation =
+   * "offloaded:<n>"}) by compare-and-set, once its objects are completely uploaded; from then on
+   * the segment may be read from the tier and local retention may delete its bookie copy. Fails
+   * (changing nothing) if the segment's recorded attempt is no longer {@code attempt}.
+   */
+  CompletableFuture<SegmentMetadata> commitOffload(long ledgerId, int attempt);
+
   /** The metadata as this writer last stored it. */
   LogMetadata metadata();
 

@@ -17,7 +17,10 @@ package io.strata.storage.api;
  * @param indexLedgerId the companion index ledger, -1 if none (then the index is rebuilt by
  *     scanning the data ledger)
  * @param createdTimeMs when the segment was created (the log's clock)
- * @param tierLocation where a tiered copy lives; empty if none (reserved for the tiering module)
+ * @param tierLocation the segment's offload state: {@code ""} (none), {@code "offloading:<n>"}
+ *     (attempt {@code n} recorded, its objects may be partial: not readable from the tier) or
+ *     {@code "offloaded:<n>"} (attempt {@code n} committed: its objects are complete). Object names
+ *     derive from the log name, ledger id and attempt (see the tiering module's README).
  */
 public record SegmentMetadata(
     long ledgerId,
@@ -53,8 +56,81 @@ public record SegmentMetadata(
         "");
   }
 
+  /** Offsets are final (SEALED or TIERED). */
   public boolean isSealed() {
-    return state == SegmentState.SEALED;
+    return state != SegmentState.OPEN;
+  }
+
+  /** Its data and index ledgers exist (OPEN or SEALED, not TIERED). */
+  public boolean onBookies() {
+    return state != SegmentState.TIERED;
+  }
+
+  static final String OFFLOADING = "offloading:";
+  static final String OFFLOADED = "offloaded:";
+
+  /** A tier copy is committed (attempt {@link #offloadAttempt()}). */
+  public boolean isOffloaded() {
+    return tierLocation.startsWith(OFFLOADED);
+  }
+
+  /** The offload attempt recorded in {@link #tierLocation()}, 0 if none. */
+  public int offloadAttempt() {
+    String n;
+    if (tierLocation.startsWith(OFFLOADED)) {
+      n = tierLocation.substring(OFFLOADED.length());
+    } else if (tierLocation.startsWith(OFFLOADING)) {
+      n = tierLocation.substring(OFFLOADING.length());
+    } else {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(n);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** This segment with offload attempt {@code attempt} recorded (not committed). */
+  public SegmentMetadata withOffloadStarted(int attempt) {
+    return withTierLocation(OFFLOADING + attempt);
+  }
+
+  /** This segment with offload attempt {@code attempt} committed. */
+  public SegmentMetadata withOffloadCommitted(int attempt) {
+    return withTierLocation(OFFLOADED + attempt);
+  }
+
+  public SegmentMetadata withTierLocation(String location) {
+    return new SegmentMetadata(
+        ledgerId,
+        state,
+        firstOffset,
+        lastOffset,
+        maxTimestamp,
+        sizeBytes,
+        entryCount,
+        indexLedgerId,
+        createdTimeMs,
+        location);
+  }
+
+  /** This (offloaded) segment without its bookie copy. */
+  public SegmentMetadata tiered() {
+    if (!isOffloaded() || state != SegmentState.SEALED) {
+      throw new IllegalStateException("segment " + ledgerId + " is not an offloaded sealed one");
+    }
+    return new SegmentMetadata(
+        ledgerId,
+        SegmentState.TIERED,
+        firstOffset,
+        lastOffset,
+        maxTimestamp,
+        sizeBytes,
+        entryCount,
+        indexLedgerId,
+        createdTimeMs,
+        tierLocation);
   }
 
   /** This segment sealed with its final figures. */

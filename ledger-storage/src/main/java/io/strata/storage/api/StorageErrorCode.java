@@ -20,7 +20,16 @@ public enum StorageErrorCode {
   /** No such log. */
   LOG_NOT_FOUND(7, false),
   /** This log instance was closed; open the log again (after finding its owner). */
-  LOG_CLOSED(8, true);
+  LOG_CLOSED(8, true),
+  /** The tier store (S3, HDFS, directory) is unreachable, slow or throttling: try again later. */
+  TIER_UNAVAILABLE(9, true),
+  /** The tier object does not exist. */
+  TIER_NOT_FOUND(10, false),
+  /**
+   * The tier store refused the request (access denied, bad bucket, bad data): retrying will not
+   * help.
+   */
+  TIER_FAILURE(11, false);
 
   private final int code;
   private final boolean retriable;

@@ -8,6 +8,7 @@ import io.strata.storage.api.LogStore;
 import io.strata.storage.api.LogStoreConfig;
 import io.strata.storage.api.PartitionLog;
 import io.strata.storage.api.SegmentMetadata;
+import io.strata.storage.api.TieredStorage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +44,12 @@ public final class BookKeeperLogStore implements LogStore {
   private volatile boolean closed;
 
   private BookKeeperLogStore(
-      LogStoreConfig config, Time time, ZkClient zk, BookKeeper bk, boolean ownsBookKeeper) {
+      LogStoreConfig config,
+      Time time,
+      ZkClient zk,
+      BookKeeper bk,
+      boolean ownsBookKeeper,
+      TieredStorage tier) {
     this.zk = zk;
     this.bk = bk;
     this.ownsBookKeeper = ownsBookKeeper;
@@ -67,7 +73,8 @@ public final class BookKeeperLogStore implements LogStore {
             new LogMetadataStore(zk, config.metadataRoot()),
             ledgers,
             indexes,
-            PooledByteBufAllocator.DEFAULT);
+            PooledByteBufAllocator.DEFAULT,
+            tier);
   }
 
   /**
@@ -75,10 +82,20 @@ public final class BookKeeperLogStore implements LogStore {
    * bookie list): call it at start-up.
    */
   public static BookKeeperLogStore start(LogStoreConfig config, Time time) throws IOException {
+    return start(config, time, TieredStorage.NONE);
+  }
+
+  /**
+   * Starts a store with its own BookKeeper client and a tier: offloaded segments are read from it,
+   * and it is told when logs open and close (to offload them in the background). The store closes
+   * {@code tier} when it closes.
+   */
+  public static BookKeeperLogStore start(LogStoreConfig config, Time time, TieredStorage tier)
+      throws IOException {
     ZkClient zk = ZkClient.connect(config.zookeeperConnect(), config.zookeeperSessionTimeoutMs());
     try {
       BookKeeper bk = BookKeeper.newBuilder(clientConfiguration(config)).build();
-      return new BookKeeperLogStore(config, time, zk, bk, true);
+      return new BookKeeperLogStore(config, time, zk, bk, true, tier);
     } catch (Exception e) {
       zk.close();
       if (e instanceof InterruptedException) {
@@ -94,8 +111,19 @@ public final class BookKeeperLogStore implements LogStore {
    */
   public static BookKeeperLogStore start(LogStoreConfig config, Time time, BookKeeper bk)
       throws IOException {
+    return start(config, time, bk, TieredStorage.NONE);
+  }
+
+  /** As {@link #start(LogStoreConfig, Time, BookKeeper)}, with a tier the store closes. */
+  public static BookKeeperLogStore start(
+      LogStoreConfig config, Time time, BookKeeper bk, TieredStorage tier) throws IOException {
     ZkClient zk = ZkClient.connect(config.zookeeperConnect(), config.zookeeperSessionTimeoutMs());
-    return new BookKeeperLogStore(config, time, zk, bk, false);
+    return new BookKeeperLogStore(config, time, zk, bk, false, tier);
+  }
+
+  /** The tier this store reads offloaded segments from ({@link TieredStorage#NONE} if none). */
+  public TieredStorage tier() {
+    return ctx.tier();
   }
 
   /** The BookKeeper client configuration derived from the store's settings. */
@@ -140,12 +168,20 @@ public final class BookKeeperLogStore implements LogStore {
       return CompletableFuture.supplyAsync(
               () ->
                   new TakeOver(ctx, logName, config, epoch, executor)
-                      .run(l -> open.remove(l.name(), l)),
+                      .run(
+                          l -> {
+                            open.remove(l.name(), l);
+                            ctx.tier().logClosed(l);
+                          }),
               executor)
           .thenCompose(f -> f)
           .thenApply(
               l -> {
-                open.put(logName, l);
+                BookKeeperPartitionLog previous = open.put(logName, l);
+                if (previous != null) {
+                  ctx.tier().logClosed(previous);
+                }
+                ctx.tier().logOpened(l);
                 return (PartitionLog) l;
               });
     } catch (RuntimeException e) {
@@ -221,9 +257,21 @@ public final class BookKeeperLogStore implements LogStore {
                         if (e == null) {
                           for (SegmentMetadata s : m.segments()) {
                             ctx.indexes().invalidate(s.ledgerId());
-                            ctx.ledgers().deleteQuietly(s.ledgerId());
-                            ctx.ledgers().deleteQuietly(s.indexLedgerId());
+                            if (s.onBookies()) {
+                              ctx.ledgers().deleteQuietly(s.ledgerId());
+                              ctx.ledgers().deleteQuietly(s.indexLedgerId());
+                            }
                           }
+                          ctx.tier()
+                              .deleteLog(logName)
+                              .exceptionally(
+                                  t -> {
+                                    log.warn(
+                                        "Log {}: tier objects not deleted (left as orphans): {}",
+                                        logName,
+                                        t.toString());
+                                    return null;
+                                  });
                           log.info("Deleted log {} ({} segments)", logName, m.segments().size());
                           return CompletableFuture.<Void>completedFuture(null);
                         }
@@ -287,6 +335,7 @@ public final class BookKeeperLogStore implements LogStore {
       }
       log.warn("Not every log closed cleanly: {}", e.toString());
     }
+    ctx.tier().close();
     ctx.ledgers().invalidateAll();
     ctx.executor().shutdown();
     try {

@@ -814,7 +814,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       return;
     }
     for (SegmentMetadata s : metadata.current().segments()) {
-      if (s.isSealed() && s.entryCount() > 0 && s.indexLedgerId() < 0) {
+      if (s.isSealed() && s.onBookies() && s.entryCount() > 0 && s.indexLedgerId() < 0) {
         repairingIndex = true;
         long[] written = {-1};
         ctx.indexes()
@@ -875,6 +875,89 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   public CompletableFuture<Optional<TimestampOffset>> offsetOfMaxTimestamp() {
     return onExecutor(
         () -> reader.searchMaxTimestamp(segmentRefs(), logStartOffset, highWatermark));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Offload (the tiering module drives it; see TieredStorage)
+
+  @Override
+  public CompletableFuture<SegmentMetadata> beginOffload(long ledgerId) {
+    return changeSegment(
+        ledgerId,
+        "begin offload of",
+        s -> {
+          if (!s.isSealed() || !s.onBookies() || s.entryCount() == 0) {
+            throw new IllegalStateException("segment " + ledgerId + " cannot be offloaded: " + s);
+          }
+          if (s.isOffloaded()) {
+            throw new IllegalStateException("segment " + ledgerId + " is already offloaded");
+          }
+          return s.withOffloadStarted(s.offloadAttempt() + 1);
+        });
+  }
+
+  @Override
+  public CompletableFuture<SegmentMetadata> commitOffload(long ledgerId, int attempt) {
+    return changeSegment(
+        ledgerId,
+        "commit offload of",
+        s -> {
+          if (s.isOffloaded() || s.offloadAttempt() != attempt) {
+            throw new IllegalStateException(
+                "segment "
+                    + ledgerId
+                    + " records "
+                    + s.tierLocation()
+                    + ", not attempt "
+                    + attempt);
+          }
+          return s.withOffloadCommitted(attempt);
+        });
+  }
+
+  /** One compare-and-set changing one segment (by ledger id, so it can be re-applied). */
+  private CompletableFuture<SegmentMetadata> changeSegment(
+      long ledgerId, String what, java.util.function.UnaryOperator<SegmentMetadata> change) {
+    return onExecutor(
+        () -> {
+          if (state == State.FENCED) {
+            return CompletableFuture.failedFuture(terminal);
+          }
+          if (closing || state == State.CLOSED) {
+            return CompletableFuture.failedFuture(
+                new LogClosedException("log " + name + " closed"));
+          }
+          return metadata
+              .update(
+                  m -> {
+                    List<SegmentMetadata> segs = new ArrayList<>(m.segments().size());
+                    boolean found = false;
+                    for (SegmentMetadata s : m.segments()) {
+                      if (s.ledgerId() == ledgerId) {
+                        segs.add(change.apply(s));
+                        found = true;
+                      } else {
+                        segs.add(s);
+                      }
+                    }
+                    if (!found) {
+                      throw new IllegalStateException("no segment " + ledgerId + " in " + name);
+                    }
+                    return m.withSegments(segs);
+                  })
+              .handle(
+                  (stored, e) -> {
+                    if (e != null) {
+                      throw onMetadataFailure(what + " segment " + ledgerId + " of " + name, e);
+                    }
+                    for (SegmentMetadata s : stored.segments()) {
+                      if (s.ledgerId() == ledgerId) {
+                        return s;
+                      }
+                    }
+                    throw new IllegalStateException("segment " + ledgerId + " vanished");
+                  });
+        });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -957,17 +1040,27 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   }
 
   private CompletableFuture<RetentionResult> deleteSegments(boolean applyLimits) {
-    return SegmentDeletion.run(
-        name,
-        ctx,
-        metadata,
-        executor,
-        config,
-        logStartOffset,
-        applyLimits,
-        unsealedBytes(),
-        stored -> logStartOffset = Math.max(logStartOffset, stored),
-        this::deleteLedgers);
+    CompletableFuture<RetentionResult> total =
+        SegmentDeletion.run(
+            name,
+            ctx,
+            metadata,
+            executor,
+            config,
+            logStartOffset,
+            applyLimits,
+            unsealedBytes(),
+            stored -> logStartOffset = Math.max(logStartOffset, stored),
+            this::deleteLedgers);
+    if (!applyLimits || !config.remoteStorageEnable() || !ctx.tier().enabled()) {
+      return total;
+    }
+    return total.thenComposeAsync(
+        r ->
+            SegmentDeletion.moveOffBookies(
+                    name, ctx, metadata, executor, config, unsealedBytes(), this::deleteLedgers)
+                .thenApply(moved -> r),
+        executor);
   }
 
   /** Bytes in segments not sealed in the stored metadata (active and locally sealed). */

@@ -54,7 +54,9 @@ final class LogReader {
   private List<SegmentRef> sealedRefs(LogMetadata stored) {
     List<SegmentRef> refs = new ArrayList<>();
     for (SegmentMetadata s : stored.segments()) {
-      if (s.isSealed() && s.entryCount() > 0) {
+      if (s.isSealed() && s.entryCount() > 0 && !s.onBookies()) {
+        refs.add(SegmentRef.inTier(s));
+      } else if (s.isSealed() && s.entryCount() > 0) {
         refs.add(
             new SegmentRef(
                 s.firstOffset(),
@@ -92,30 +94,42 @@ final class LogReader {
    */
   CompletableFuture<LogReadResult> read(
       SegmentRef ref, long offset, int maxBytes, long hw, LongSupplier logStart) {
-    return ref.index()
-        .get()
-        .thenApplyAsync(idx -> entryRange(idx, offset, maxBytes, hw), executor)
-        .thenCompose(
-            range ->
-                ref.handle()
-                    .get()
-                    .thenCompose(h -> h.readUnconfirmedAsync(range.first(), range.last()))
-                    .thenApply(
-                        entries ->
-                            EntryReads.toResult(
-                                name, entries, range, hw, logStart.getAsLong(), ctx.allocator())))
-        .handleAsync(
-            (r, e) -> {
-              if (e != null) {
-                if (offset < logStart.getAsLong()) {
-                  throw new OffsetOutOfRangeException(
-                      "offset " + offset + " of " + name + " was deleted");
-                }
-                throw Errors.map("read " + name + " at " + offset, e);
-              }
-              return r;
-            },
-            executor);
+    CompletableFuture<LogReadResult> read;
+    if (ref.tiered() != null) {
+      // The tier reads on its own threads with its own timeout; the log's thread only routes.
+      read = ctx.tier().read(name, ref.tiered(), offset, maxBytes, hw, logStart.getAsLong());
+    } else {
+      read =
+          ref.index()
+              .get()
+              .thenApplyAsync(idx -> entryRange(idx, offset, maxBytes, hw), executor)
+              .thenCompose(
+                  range ->
+                      ref.handle()
+                          .get()
+                          .thenCompose(h -> h.readUnconfirmedAsync(range.first(), range.last()))
+                          .thenApply(
+                              entries ->
+                                  EntryReads.toResult(
+                                      name,
+                                      entries,
+                                      range,
+                                      hw,
+                                      logStart.getAsLong(),
+                                      ctx.allocator())));
+    }
+    return read.handleAsync(
+        (r, e) -> {
+          if (e != null) {
+            if (offset < logStart.getAsLong()) {
+              throw new OffsetOutOfRangeException(
+                  "offset " + offset + " of " + name + " was deleted");
+            }
+            throw Errors.map("read " + name + " at " + offset, e);
+          }
+          return r;
+        },
+        executor);
   }
 
   private static EntryReads.Range entryRange(SegmentIndex idx, long offset, int maxBytes, long hw) {
@@ -167,6 +181,16 @@ final class LogReader {
     }
     int segment = i;
     SegmentRef ref = refs.get(i);
+    if (ref.tiered() != null) {
+      return ctx.tier()
+          .offsetForTimestamp(name, ref.tiered(), ts, start, hw)
+          .thenComposeAsync(
+              found ->
+                  found.isPresent()
+                      ? CompletableFuture.completedFuture(found)
+                      : searchFrom(refs, segment + 1, ts, start, hw),
+              executor);
+    }
     return ref.index()
         .get()
         .thenComposeAsync(

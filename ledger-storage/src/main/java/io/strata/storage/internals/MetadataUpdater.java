@@ -31,7 +31,8 @@ final class MetadataUpdater {
   private final LogMetadataStore store;
   private final Executor executor;
   private final long epoch;
-  private LogMetadata current;
+  // Volatile: PartitionLog.metadata() reads it from other threads (the tiering offloader).
+  private volatile LogMetadata current;
   private CompletableFuture<LogMetadata> tail;
 
   MetadataUpdater(LogMetadataStore store, Executor executor, LogMetadata initial) {

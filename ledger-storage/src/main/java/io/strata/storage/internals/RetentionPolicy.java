@@ -45,4 +45,44 @@ final class RetentionPolicy {
     }
     return doomed;
   }
+
+  /**
+   * Which offloaded segments leave the bookies ({@code local.retention.*}): walking the segments
+   * still on the bookies oldest first, a SEALED segment with a committed tier copy goes if its
+   * newest record is older than {@code now - localRetentionMs} ({@code >= 0}) or the bookie copies
+   * without it still hold at least {@code localRetentionBytes} ({@code >= 0}); the walk stops at
+   * the first segment that stays or is not offloaded, so the bookies always hold a suffix of the
+   * log.
+   */
+  static List<SegmentMetadata> segmentsToMoveOffBookies(
+      List<SegmentMetadata> segments,
+      long localRetentionMs,
+      long localRetentionBytes,
+      long nowMs,
+      long unsealedBytes) {
+    long local = unsealedBytes;
+    for (SegmentMetadata s : segments) {
+      if (s.onBookies()) {
+        local += s.sizeBytes();
+      }
+    }
+    List<SegmentMetadata> out = new ArrayList<>();
+    for (SegmentMetadata s : segments) {
+      if (!s.onBookies()) {
+        continue;
+      }
+      if (!s.isSealed() || !s.isOffloaded()) {
+        break;
+      }
+      long newest = s.maxTimestamp() >= 0 ? s.maxTimestamp() : s.createdTimeMs();
+      boolean expired = localRetentionMs >= 0 && newest < nowMs - localRetentionMs;
+      boolean oversize = localRetentionBytes >= 0 && local - s.sizeBytes() >= localRetentionBytes;
+      if (!(expired || oversize)) {
+        break;
+      }
+      out.add(s);
+      local -= s.sizeBytes();
+    }
+    return out;
+  }
 }

@@ -84,7 +84,26 @@ final class SegmentDeletion {
             stored -> {
               onLogStart.accept(stored.logStartOffset());
               for (SegmentMetadata s : removed) {
-                deleteLedgers.accept(Set.of(s.ledgerId(), s.indexLedgerId()));
+                if (s.onBookies()) {
+                  deleteLedgers.accept(Set.of(s.ledgerId(), s.indexLedgerId()));
+                } else {
+                  ctx.indexes().invalidate(s.ledgerId());
+                }
+                if (!s.tierLocation().isEmpty()) {
+                  // Every attempt's objects; a crash before this leaves objects of a ledger the
+                  // metadata no longer names, which the tier's sweep removes when the log opens.
+                  ctx.tier()
+                      .deleteSegment(name, s.ledgerId())
+                      .exceptionally(
+                          t -> {
+                            log.warn(
+                                "Log {}: tier objects of segment {} not deleted yet: {}",
+                                name,
+                                s.ledgerId(),
+                                t.toString());
+                            return null;
+                          });
+                }
               }
               log.info(
                   "Log {}: deleted {} segments ({} bytes), log start offset {}",
@@ -93,6 +112,69 @@ final class SegmentDeletion {
                   deletedBytes,
                   stored.logStartOffset());
               return new RetentionResult(removed.size(), deletedBytes, stored.logStartOffset());
+            },
+            executor);
+  }
+
+  /**
+   * Local retention: moves the offloaded head segments that {@link
+   * RetentionPolicy#segmentsToMoveOffBookies} picks to TIERED in one compare-and-set, then deletes
+   * their data and index ledgers (only once the metadata no longer needs them). Completes with the
+   * number of segments moved.
+   */
+  static CompletableFuture<Integer> moveOffBookies(
+      String name,
+      StoreContext ctx,
+      MetadataUpdater metadata,
+      Executor executor,
+      LogConfig config,
+      long unsealedBytes,
+      Consumer<Set<Long>> deleteLedgers) {
+    List<SegmentMetadata> leaving =
+        RetentionPolicy.segmentsToMoveOffBookies(
+            metadata.current().segments(),
+            config.effectiveLocalRetentionMs(),
+            config.effectiveLocalRetentionBytes(),
+            ctx.time().milliseconds(),
+            unsealedBytes);
+    if (leaving.isEmpty()) {
+      return CompletableFuture.completedFuture(0);
+    }
+    Set<Long> ids = new HashSet<>();
+    for (SegmentMetadata s : leaving) {
+      ids.add(s.ledgerId());
+    }
+    List<SegmentMetadata> moved = new ArrayList<>();
+    return metadata
+        .update(
+            m -> {
+              moved.clear();
+              List<SegmentMetadata> segs = new ArrayList<>();
+              for (SegmentMetadata s : m.segments()) {
+                if (ids.contains(s.ledgerId()) && s.onBookies() && s.isOffloaded()) {
+                  segs.add(s.tiered());
+                  moved.add(s);
+                } else {
+                  segs.add(s);
+                }
+              }
+              return moved.isEmpty() ? m : m.withSegments(segs);
+            })
+        .thenApplyAsync(
+            stored -> {
+              long bytes = 0;
+              for (SegmentMetadata s : moved) {
+                deleteLedgers.accept(Set.of(s.ledgerId(), s.indexLedgerId()));
+                bytes += s.sizeBytes();
+              }
+              if (!moved.isEmpty()) {
+                log.info(
+                    "Log {}: {} offloaded segments ({} bytes) left the bookies (local retention)",
+                    name,
+                    moved.size(),
+                    bytes);
+              }
+              return moved.size();
             },
             executor);
   }

@@ -170,4 +170,22 @@ class FormatsTest {
     assertThat(batch.lastOffset()).isEqualTo(123_460);
     assertThat(RecordBatchHeader.validate(buf, 1 << 20).baseOffset()).isEqualTo(123_456);
   }
+
+  @Test
+  void tieredSegmentsKeepTheirStateAndOffloadAttempt() {
+    SegmentMetadata tiered =
+        new SegmentMetadata(
+                11, SegmentState.SEALED, 100, 149, 1700000000123L, 4096, 5, 12, 1700000000000L, "")
+            .withOffloadStarted(3)
+            .withOffloadCommitted(3)
+            .tiered();
+    byte[] bytes = LogMetadataCodec.encode(new LogMetadata("t-0", 7, 100, List.of(tiered), -1));
+    assertThat(bytes[4 + 2 + 2 + 8 + 8 + 4 + 2 + 8]).as("state byte").isEqualTo((byte) 2);
+    SegmentMetadata back = LogMetadataCodec.decode("t-0", bytes, 0).segments().get(0);
+    assertThat(back).isEqualTo(tiered);
+    assertThat(back.isSealed()).isTrue();
+    assertThat(back.onBookies()).isFalse();
+    assertThat(back.isOffloaded()).isTrue();
+    assertThat(back.offloadAttempt()).isEqualTo(3);
+  }
 }

@@ -54,4 +54,28 @@ class RetentionPolicyTest {
         .extracting(SegmentMetadata::ledgerId)
         .containsExactly(1L);
   }
+
+  @Test
+  void localRetentionMovesOnlyTheOffloadedHeadOffTheBookies() {
+    List<SegmentMetadata> log =
+        List.of(
+            sealed(1, 0, 9, 1_000, 100).withOffloadCommitted(1).tiered(),
+            sealed(2, 10, 19, 2_000, 100).withOffloadCommitted(1),
+            sealed(3, 20, 29, 3_000, 100).withOffloadCommitted(2),
+            sealed(4, 30, 39, 4_000, 100).withOffloadStarted(1),
+            sealed(5, 40, 49, 5_000, 100).withOffloadCommitted(1),
+            SegmentMetadata.open(6, 106, 50, 9_000));
+    // By time: 2 and 3 are old and offloaded; 4 is not committed, so 5 stays behind it.
+    assertThat(RetentionPolicy.segmentsToMoveOffBookies(log, 0, -1, 10_000, 0))
+        .extracting(SegmentMetadata::ledgerId)
+        .containsExactly(2L, 3L);
+    assertThat(RetentionPolicy.segmentsToMoveOffBookies(log, 7_500, -1, 10_000, 0))
+        .extracting(SegmentMetadata::ledgerId)
+        .containsExactly(2L);
+    // By bytes: 400 on the bookies (2..5) + 50 open; keep at least 300 there.
+    assertThat(RetentionPolicy.segmentsToMoveOffBookies(log, -1, 300, 0, 50))
+        .extracting(SegmentMetadata::ledgerId)
+        .containsExactly(2L);
+    assertThat(RetentionPolicy.segmentsToMoveOffBookies(log, -1, -1, 10_000, 0)).isEmpty();
+  }
 }

@@ -123,6 +123,15 @@ public final class StorageCluster implements BeforeAllCallback, AfterAllCallback
     return store;
   }
 
+  /** A store on the shared client reading offloaded segments from {@code tier} (closed with it). */
+  public BookKeeperLogStore newStore(Time time, io.strata.storage.api.TieredStorage tier)
+      throws IOException {
+    BookKeeperLogStore store =
+        BookKeeperLogStore.start(storeConfig(Map.of()), time, sharedClient, tier);
+    toClose.add(store);
+    return store;
+  }
+
   /** A store with its own BookKeeper client (as in production); closing it takes ~2 s. */
   public BookKeeperLogStore newStoreWithOwnClient(Time time) throws IOException {
     BookKeeperLogStore store = BookKeeperLogStore.start(storeConfig(Map.of()), time);

@@ -48,6 +48,15 @@ final class StandaloneCommand implements Callable<Integer> {
   int bookies;
 
   @Option(
+      names = "--tier",
+      paramLabel = "URI",
+      description =
+          "Where offloaded segments go (default: DATA_DIR/tier): s3://BUCKET/PREFIX?endpoint=URL"
+              + "&pathStyle=true, hdfs://HOST:PORT/PATH or file:///DIR. Topics offload only with"
+              + " remote.storage.enable=true.")
+  String tier;
+
+  @Option(
       names = "--config",
       paramLabel = "FILE",
       description = "Broker properties that override the standalone defaults.")
@@ -69,6 +78,9 @@ final class StandaloneCommand implements Callable<Integer> {
       props.putAll(load(configFile));
     }
     props.putAll(overrides);
+    if (tier != null) {
+      props.put("strata.tier.uri", tier);
+    }
     Standalone standalone = Standalone.start(dataDir, port, bookies, props);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

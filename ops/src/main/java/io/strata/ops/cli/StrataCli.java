@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       TopicsCommand.class,
       ClusterCommand.class,
       PartitionsCommand.class,
+      TierCommand.class,
       ConfigDocsCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * ZooKeeper, bookies and one broker in this JVM, on one data directory ({@code strata standalone},
- * and the integration tests).
+ * and the integration tests). The tier store is {@code DATA_DIR/tier} unless {@code
+ * strata.tier.uri} is overridden.
  *
  * <p>A file lock on the data directory guarantees one instance per directory; that is what makes it
  * safe, at start, to remove the previous instance's broker registration that ZooKeeper restored
@@ -90,6 +91,9 @@ public final class Standalone implements AutoCloseable {
       props.put("default.replication.factor", String.valueOf(Math.min(bookies, 3)));
       props.put("min.insync.replicas", String.valueOf(Math.min(bookies, 2)));
       props.put("offsets.topic.replication.factor", String.valueOf(Math.min(bookies, 3)));
+      // The tier defaults to a directory beside the bookies; topics still offload only with
+      // remote.storage.enable=true (`strata standalone --tier URI` overrides the location).
+      props.put("strata.tier.uri", dataDir.resolve("tier").toAbsolutePath().toUri().toString());
       props.putAll(overrides);
       BrokerConfig config = new BrokerConfig(props);
       removeStaleRegistration(storage, config);

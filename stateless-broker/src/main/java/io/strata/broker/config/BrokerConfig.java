@@ -5,7 +5,10 @@ import static io.strata.broker.config.BrokerConfigKeys.*;
 import io.strata.protocol.api.ProtocolConfig;
 import io.strata.storage.api.LogStore;
 import io.strata.storage.api.LogStoreConfig;
+import io.strata.storage.api.TieredStorage;
 import io.strata.storage.internals.BookKeeperLogStore;
+import io.strata.tiering.TierConfig;
+import io.strata.tiering.Tiering;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -31,11 +34,13 @@ public final class BrokerConfig extends AbstractConfig {
   private static ConfigDef buildConfigDef() {
     ConfigDef def = new ConfigDef(ProtocolConfig.configDef());
     LogStoreConfig.CONFIG_DEF.configKeys().values().forEach(def::define);
+    TierConfig.CONFIG_DEF.configKeys().values().forEach(def::define);
     return BrokerConfigKeys.define(def);
   }
 
   private final ProtocolConfig protocol;
   private final LogStoreConfig storage;
+  private final TierConfig tier;
   private final Map<String, Object> topicDefaults;
 
   /**
@@ -47,6 +52,7 @@ public final class BrokerConfig extends AbstractConfig {
     Map<String, Object> storageProps = new HashMap<>();
     props.forEach((k, v) -> storageProps.put(String.valueOf(k), v));
     this.storage = new LogStoreConfig(storageProps);
+    this.tier = new TierConfig(storageProps);
     this.topicDefaults = Map.copyOf(buildTopicDefaults());
     checkCrossFieldRules();
     for (Object key : props.keySet()) {
@@ -150,9 +156,24 @@ public final class BrokerConfig extends AbstractConfig {
     return storage.metadataRoot();
   }
 
-  /** Starts the BookKeeper-backed log store this config describes (blocking; start-up only). */
+  /** The tier's part ({@code strata.tier.*}). */
+  public TierConfig tier() {
+    return tier;
+  }
+
+  /**
+   * Starts the BookKeeper-backed log store this config describes, with its tier when {@code
+   * strata.tier.uri} is set (blocking; start-up only). The store owns and closes the tier, and
+   * tells it when logs open and close, which starts and stops their offload.
+   */
   public static LogStore openLogStore(BrokerConfig config) throws java.io.IOException {
-    return BookKeeperLogStore.start(config.storage(), Time.SYSTEM);
+    TieredStorage tier = Tiering.fromConfig(config.tier(), Time.SYSTEM);
+    try {
+      return BookKeeperLogStore.start(config.storage(), Time.SYSTEM, tier);
+    } catch (java.io.IOException | RuntimeException e) {
+      tier.close();
+      throw e;
+    }
   }
 
   public int numPartitions() {

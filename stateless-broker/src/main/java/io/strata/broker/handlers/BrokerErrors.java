@@ -39,6 +39,10 @@ public final class BrokerErrors {
       case BATCH_TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
       case OFFSET_OUT_OF_RANGE -> Errors.OFFSET_OUT_OF_RANGE;
       case LOG_NOT_FOUND -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
+      // The tier store (S3, HDFS) is unreachable or throttling: reads of offloaded segments fail
+      // for now while appends and tail reads go on. KAFKA_STORAGE_ERROR is retriable in every
+      // client: consumers refresh metadata and fetch again.
+      case TIER_UNAVAILABLE -> Errors.KAFKA_STORAGE_ERROR;
       default -> null;
     };
   }

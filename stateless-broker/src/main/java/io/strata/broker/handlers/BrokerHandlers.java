@@ -50,7 +50,7 @@ public final class BrokerHandlers {
             config.autoCreateTopics(),
             AUTO_CREATE_WAIT_MS);
     this.topics = new TopicHandlers(config, topicService, cache);
-    this.configs = new ConfigHandlers(config, brokerId, cache, topicService);
+    this.configs = new ConfigHandlers(config, brokerId, cache, topicService, partitions);
     this.producerIds = new ProducerIdHandlers(ids);
     this.produce = new ProduceHandler(lookup);
     this.fetch = new FetchHandler(lookup, delayed, time);

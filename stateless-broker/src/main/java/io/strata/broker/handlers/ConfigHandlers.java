@@ -5,6 +5,7 @@ import io.strata.broker.config.ConfigEntries;
 import io.strata.broker.config.TopicConfigs;
 import io.strata.broker.metadata.MetadataCache;
 import io.strata.broker.metadata.TopicRecord;
+import io.strata.broker.partition.PartitionManager;
 import io.strata.broker.topic.TopicService;
 import io.strata.protocol.api.ApiRegistry;
 import io.strata.protocol.api.RequestContext;
@@ -61,13 +62,19 @@ public final class ConfigHandlers {
   private final int brokerId;
   private final MetadataCache cache;
   private final TopicService topics;
+  private final PartitionManager partitions;
 
   public ConfigHandlers(
-      BrokerConfig config, int brokerId, MetadataCache cache, TopicService topics) {
+      BrokerConfig config,
+      int brokerId,
+      MetadataCache cache,
+      TopicService topics,
+      PartitionManager partitions) {
     this.config = config;
     this.brokerId = brokerId;
     this.cache = cache;
     this.topics = topics;
+    this.partitions = partitions;
   }
 
   public void register(ApiRegistry.Builder registry) {
@@ -103,7 +110,8 @@ public final class ConfigHandlers {
         return out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
             .setErrorMessage("Topic '" + res.resourceName() + "' does not exist.");
       }
-      entries = ConfigEntries.topic(config, topic.get().configs());
+      entries = new ArrayList<>(ConfigEntries.topic(config, topic.get().configs()));
+      entries.addAll(tierStatus(topic.get()));
     } else if (type == ConfigResource.Type.BROKER) {
       if (!res.resourceName().isEmpty() && !res.resourceName().equals(String.valueOf(brokerId))) {
         return out.setErrorCode(Errors.INVALID_REQUEST.code())
@@ -146,6 +154,36 @@ public final class ConfigHandlers {
       configs.add(c);
     }
     return out.setConfigs(configs);
+  }
+
+  /**
+   * Read-only {@code strata.tier.status.<partition>} entries (issue 7): where each partition this
+   * broker serves keeps its data (bookies, tier, both) and the offload lag, for {@code strata tier
+   * status}. The Kafka Admin API has no call for it; DescribeConfigs carries it to any client.
+   */
+  private List<ConfigEntries.Entry> tierStatus(TopicRecord topic) {
+    List<ConfigEntries.Entry> out = new ArrayList<>();
+    for (int p = 0; p < topic.partitions(); p++) {
+      partitions
+          .get(new org.apache.kafka.common.TopicPartition(topic.name(), p))
+          .ifPresent(
+              part ->
+                  out.add(
+                      new ConfigEntries.Entry(
+                          io.strata.tiering.TierStatus.CONFIG_PREFIX + part.id().partition(),
+                          io.strata.tiering.TierStatus.of(
+                                  part.log().metadata(), part.log().config().remoteStorageEnable())
+                              .encode(),
+                          org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource
+                              .DEFAULT_CONFIG,
+                          org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType
+                              .STRING,
+                          "Read-only: segments and bytes of this partition on the bookies, in the"
+                              + " tier and pending offload, and its offsets.",
+                          true,
+                          false)));
+    }
+    return out;
   }
 
   private CompletableFuture<AbstractResponse> alterConfigs(RequestContext ctx, AbstractRequest r) {

@@ -106,17 +106,30 @@ public final class OffsetHandlers {
       res.setLeaderEpoch(p.leaderEpoch()); // absent before v4; writing it would fail
     }
     long ts = req.timestamp();
-    if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP
-        || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+    if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP) {
       return CompletableFuture.completedFuture(res.setOffset(p.log().logStartOffset()));
+    }
+    if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+      // The first offset whose segment is still on the bookies (Kafka: the local log start).
+      long local = Math.max(p.log().logStartOffset(), p.log().metadata().earliestLocalOffset());
+      return CompletableFuture.completedFuture(
+          res.setOffset(Math.min(local, p.log().highWatermark())));
     }
     if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
       return CompletableFuture.completedFuture(res.setOffset(p.log().highWatermark()));
     }
-    if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP
-        || ts == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
-      // Nothing is tiered yet: Kafka answers -1 when a partition has no tiered segment.
-      return CompletableFuture.completedFuture(res);
+    if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+      // The last offset with a committed tier copy; -1 (as Kafka) when nothing is tiered.
+      return CompletableFuture.completedFuture(
+          res.setOffset(p.log().metadata().latestTieredOffset()));
+    }
+    if (ts == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
+      // The first offset not yet in the tier; -1 (as Kafka) when the topic does not offload.
+      if (!p.log().config().remoteStorageEnable()) {
+        return CompletableFuture.completedFuture(res);
+      }
+      long next = Math.max(p.log().logStartOffset(), p.log().metadata().latestTieredOffset() + 1);
+      return CompletableFuture.completedFuture(res.setOffset(next));
     }
     CompletableFuture<Optional<TimestampOffset>> lookupTs;
     if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {

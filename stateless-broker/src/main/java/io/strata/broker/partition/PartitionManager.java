@@ -421,6 +421,11 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     props.put(LogConfig.ENSEMBLE_SIZE, rf);
     props.put(LogConfig.WRITE_QUORUM_SIZE, rf);
     props.put(LogConfig.ACK_QUORUM_SIZE, Math.min(rf, s.minInsyncReplicas));
+    // Tiering (issue 7): the log offloads and trims its bookie copies itself.
+    props.put(LogConfig.REMOTE_STORAGE_ENABLE, s.remoteStorageEnable);
+    props.put(LogConfig.LOCAL_RETENTION_MS, s.deletesByRetention() ? s.localRetentionMs : -1L);
+    props.put(
+        LogConfig.LOCAL_RETENTION_BYTES, s.deletesByRetention() ? s.localRetentionBytes : -1L);
     return new LogConfig(props);
   }
 
