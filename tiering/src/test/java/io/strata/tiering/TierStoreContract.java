@@ -95,6 +95,38 @@ abstract class TierStoreContract {
     assertThat(join(store().list("l/nothing/"))).isEmpty();
   }
 
+  /**
+   * Retention deletes several segments of a log at once; each deletion lists its prefix while the
+   * others delete files of the same directory. A listing must still name every object that is not
+   * being deleted (a partial listing would leak the objects it missed).
+   */
+  @Test
+  void listingWhileOtherObjectsOfTheLogAreDeletedMissesNothing() throws Exception {
+    int segments = 60;
+    for (int i = 0; i < segments; i++) {
+      for (String suffix : List.of("-1.data", "-1.index")) {
+        join(store().put("d/log-2/" + i + suffix, upload(new byte[] {1}, 10)));
+      }
+    }
+    List<CompletableFuture<Void>> deletes = new java.util.ArrayList<>();
+    List<CompletableFuture<List<TierObject>>> listings = new java.util.ArrayList<>();
+    for (int i = 0; i < segments; i += 2) {
+      // Even segments are deleted while the odd ones are listed, interleaved.
+      deletes.add(store().delete("d/log-2/" + i + "-1.data"));
+      deletes.add(store().delete("d/log-2/" + i + "-1.index"));
+      listings.add(store().list("d/log-2/" + (i + 1) + "-"));
+    }
+    for (CompletableFuture<Void> d : deletes) {
+      join(d);
+    }
+    for (int j = 0; j < listings.size(); j++) {
+      int segment = 2 * j + 1;
+      assertThat(join(listings.get(j)).stream().map(TierObject::key))
+          .as("listing of segment %d", segment)
+          .containsExactly("d/log-2/" + segment + "-1.data", "d/log-2/" + segment + "-1.index");
+    }
+  }
+
   @Test
   void missingObjectsAndFailedUploadsAreNotVisible() throws Exception {
     assertThatThrownBy(() -> join(store().get("m/none", 0, 10)))

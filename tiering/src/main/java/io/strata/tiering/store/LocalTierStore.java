@@ -9,11 +9,14 @@ import io.strata.storage.api.TierUpload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -193,20 +196,8 @@ public final class LocalTierStore implements TierStore {
           if (!dir.startsWith(root) || !Files.isDirectory(dir)) {
             return out;
           }
-          try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-              String key = root.relativize(p).toString().replace('\\', '/');
-              int tmp = key.indexOf(TMP);
-              TierObject o =
-                  tmp >= 0
-                      ? new TierObject(key.substring(0, tmp), -1)
-                      : new TierObject(key, Files.size(p));
-              if (o.key().startsWith(prefix)) {
-                out.add(o);
-              }
-            }
-          } catch (NoSuchFileException e) {
-            // removed while listing: it is not there
+          try {
+            collect(dir, prefix, out);
           } catch (IOException e) {
             throw StoreErrors.map("list " + prefix, e);
           }
@@ -214,6 +205,43 @@ public final class LocalTierStore implements TierStore {
           return out;
         },
         io);
+  }
+
+  /**
+   * Adds the objects under {@code dir} whose keys start with {@code prefix}. Entries deleted while
+   * listing (retention deletes several segments of a log at once, each listing the same directory)
+   * are skipped one by one: the rest of the listing still counts, and a partial listing would leak
+   * the objects it missed.
+   */
+  private void collect(Path dir, String prefix, List<TierObject> out) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        BasicFileAttributes attrs;
+        try {
+          attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        if (attrs.isDirectory()) {
+          collect(p, prefix, out);
+          continue;
+        }
+        if (!attrs.isRegularFile()) {
+          continue;
+        }
+        String key = root.relativize(p).toString().replace('\\', '/');
+        int tmp = key.indexOf(TMP);
+        TierObject o =
+            tmp >= 0
+                ? new TierObject(key.substring(0, tmp), -1)
+                : new TierObject(key, attrs.size());
+        if (o.key().startsWith(prefix)) {
+          out.add(o);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      // The directory was removed while listing: nothing of it is there.
+    }
   }
 
   @Override

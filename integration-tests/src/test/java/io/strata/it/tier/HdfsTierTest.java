@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Tiered storage end to end on a real HDFS (MiniDFSCluster, once for the class). */
 @Tag("integration")
 @Timeout(300)
-class HdfsTierIT {
+class HdfsTierTest {
   static final Path dir = tempDir();
   static final HdfsServer hdfs = start();
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Tiered storage end to end on the standalone default: the local directory DATA_DIR/tier. */
 @Tag("integration")
 @Timeout(240)
-class LocalTierIT {
+class LocalTierTest {
   @RegisterExtension
   static final StandaloneExtension strata =
       StandaloneExtension.withBookies(1)

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Tiered storage end to end on a real S3 API (s3proxy), outage included. */
 @Tag("integration")
 @Timeout(300)
-class S3TierIT {
+class S3TierTest {
   static final S3Server s3 = start();
 
   @RegisterExtension
