@@ -1,8 +1,12 @@
 package io.strata.storage.internals;
 
+import io.netty.buffer.ByteBuf;
 import io.strata.storage.api.SegmentMetadata;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.bookkeeper.client.api.WriteHandle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The segment a log currently appends to: its data and index ledger handles, its in-memory index of
@@ -12,6 +16,8 @@ import org.apache.bookkeeper.client.api.WriteHandle;
  * (in-flight appends complete or fail) and is sealed by the log. Confined to the log's executor.
  */
 final class ActiveSegment {
+  private static final Logger log = LoggerFactory.getLogger(ActiveSegment.class);
+
   final SegmentMetadata meta;
   final WriteHandle data;
   final WriteHandle index;
@@ -70,5 +76,37 @@ final class ActiveSegment {
     if (inFlight == 0 && drained != null) {
       drained.complete(null);
     }
+  }
+
+  /**
+   * Appends the index entries not yet handed to the index ledger as one chunk, once there are
+   * {@code chunkEntries} of them or {@code indexChunkBytes} of data behind them, unless the segment
+   * is stopped or its index ledger broken. A failed chunk append marks the index ledger broken (on
+   * {@code executor}, the log's): the index ledger is then rewritten when sealing.
+   */
+  void maybePersistIndexChunk(StoreContext ctx, String name, Executor executor) {
+    int pending = idx.entryCount() - persistedEntries;
+    if (indexBroken
+        || stopped
+        || pending == 0
+        || (pending < ctx.indexes().chunkEntries()
+            && bytesSinceChunk < ctx.config().indexChunkBytes())) {
+      return;
+    }
+    ByteBuf chunk =
+        IndexChunkCodec.encode(ctx.allocator(), idx, persistedEntries, idx.entryCount());
+    persistedEntries = idx.entryCount();
+    bytesSinceChunk = 0;
+    lastChunk =
+        index
+            .appendAsync(chunk)
+            .whenCompleteAsync(
+                (id, e) -> {
+                  if (e != null && !indexBroken) {
+                    log.info("Log {}: index chunk append failed ({})", name, e.toString());
+                    indexBroken = true;
+                  }
+                },
+                executor);
   }
 }
