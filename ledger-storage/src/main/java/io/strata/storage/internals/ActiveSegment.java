@@ -1,10 +1,12 @@
 package io.strata.storage.internals;
 
 import io.netty.buffer.ByteBuf;
+import io.strata.storage.api.LogConfig;
 import io.strata.storage.api.SegmentMetadata;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.bookkeeper.client.api.WriteHandle;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,35 @@ final class ActiveSegment {
     this.data = data;
     this.index = index;
     this.idx = new SegmentIndex(meta.firstOffset(), 1024);
+  }
+
+  /**
+   * Counts an append of {@code sizeInBytes} as assigned and in flight, and sends {@code batch} to
+   * the data ledger. BookKeeper takes (and releases) a retained duplicate; the caller keeps its
+   * reference (for listeners). Never throws: a rejected send is a failed future.
+   */
+  CompletableFuture<Long> send(ByteBuf batch, int sizeInBytes) {
+    assignedEntries++;
+    assignedBytes += sizeInBytes;
+    inFlight++;
+    try {
+      return data.appendAsync(batch.retainedDuplicate());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Whether the segment is due to roll before an append of {@code nextBatchBytes}: it holds an
+   * append already, and that one would take it past {@code segment.bytes} or it is {@code
+   * segment.ms} old.
+   */
+  boolean shouldRoll(LogConfig c, Time time, int nextBatchBytes) {
+    if (assignedEntries == 0) {
+      return false;
+    }
+    return assignedBytes + nextBatchBytes > c.segmentBytes()
+        || time.milliseconds() - meta.createdTimeMs() >= c.segmentMs();
   }
 
   long firstOffset() {

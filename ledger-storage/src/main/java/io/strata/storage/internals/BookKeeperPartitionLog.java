@@ -9,7 +9,6 @@ import io.strata.storage.api.LogFencedException;
 import io.strata.storage.api.LogMetadata;
 import io.strata.storage.api.LogReadResult;
 import io.strata.storage.api.LogUnavailableException;
-import io.strata.storage.api.OffsetOutOfRangeException;
 import io.strata.storage.api.PartitionLog;
 import io.strata.storage.api.RetentionResult;
 import io.strata.storage.api.SegmentMetadata;
@@ -54,10 +53,12 @@ import org.slf4j.LoggerFactory;
  * Offsets assigned to appends that failed are reused: the log end offset falls back to the high
  * watermark before the next segment starts.
  *
- * <p><b>Collaborators</b> (package-private, on the same executor): {@link SegmentSwitch} (segment
- * switches), {@link LogReader} (reads), {@link SegmentDeletion} (retention and trim), {@link
- * OffloadSteps} (the tier offload compare-and-sets), {@link IndexRepair} (index ledgers of segments
- * sealed without one), {@link MetadataUpdater} (every metadata change).
+ * <p><b>Collaborators</b> (package-private, on the same executor): {@link PendingAppend} (one
+ * queued or in-flight append), {@link ActiveSegment} (the open segment), {@link SegmentSwitch} (one
+ * segment switch), {@link LogReader} (reads), {@link LogTrimmer} and {@link SegmentDeletion} (trim
+ * and retention), {@link OffloadSteps} (the tier offload compare-and-sets), {@link IndexRepair}
+ * (index ledgers of segments sealed without one), {@link MetadataUpdater} (every metadata change).
+ * The state transitions stay here.
  */
 public final class BookKeeperPartitionLog implements PartitionLog {
   private static final Logger log = LoggerFactory.getLogger(BookKeeperPartitionLog.class);
@@ -70,10 +71,6 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     CLOSED
   }
 
-  /** An append accepted by {@link #append} and not yet assigned an offset. */
-  private record PendingAppend(
-      ByteBuf batch, RecordBatchHeader header, CompletableFuture<AppendResult> future) {}
-
   private final StoreContext ctx;
   private final String name;
   private final long epoch;
@@ -84,6 +81,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
   private final LogReader reader;
   private final IndexRepair indexRepair;
+  private final LogTrimmer trimmer;
 
   // Volatile: read by getters and by callers' threads; written on the executor only.
   private volatile LogConfig config;
@@ -92,7 +90,8 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   private volatile long logEndOffset;
   private volatile State state;
 
-  // Executor-confined. Package-private: the running SegmentSwitch reads and writes them too.
+  // Executor-confined. Package-private: the running SegmentSwitch reads and writes them too,
+  // LogTrimmer reads them.
   ActiveSegment active;
   LocalSeal localSeal;
   CompletableFuture<Void> switchFuture;
@@ -119,6 +118,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     this.metadata = metadata;
     this.reader = new LogReader(name, ctx, executor);
     this.indexRepair = new IndexRepair(this, ctx, executor, metadata);
+    this.trimmer = new LogTrimmer(this, ctx, executor, metadata);
     this.logStartOffset = stored.logStartOffset();
     long next = active != null ? active.firstOffset() : stored.nextOffsetAfterSealed();
     this.highWatermark = next;
@@ -212,16 +212,16 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       batch.release();
       return CompletableFuture.failedFuture(new LogClosedException("log store closed", e));
     }
-    return p.future;
+    return p.future();
   }
 
   private void enqueue(PendingAppend p) {
     if (closing || state == State.CLOSED) {
-      fail(p, new LogClosedException("log " + name + " is closed"));
+      p.fail(new LogClosedException("log " + name + " is closed"));
       return;
     }
     if (state == State.FENCED) {
-      fail(p, terminal);
+      p.fail(terminal);
       return;
     }
     queue.add(p);
@@ -236,7 +236,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
   private void drainQueue() {
     while (state == State.ACTIVE && !queue.isEmpty()) {
       PendingAppend p = queue.peek();
-      if (shouldRoll(active, p.header.sizeInBytes())) {
+      if (active.shouldRoll(config, ctx.time(), p.header().sizeInBytes())) {
         startSwitch(true);
         return;
       }
@@ -245,32 +245,14 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     }
   }
 
-  private boolean shouldRoll(ActiveSegment seg, int nextBatchBytes) {
-    if (seg.assignedEntries == 0) {
-      return false;
-    }
-    LogConfig c = config;
-    return seg.assignedBytes + nextBatchBytes > c.segmentBytes()
-        || ctx.time().milliseconds() - seg.meta.createdTimeMs() >= c.segmentMs();
-  }
-
   private void assign(ActiveSegment seg, PendingAppend p) {
     long base = logEndOffset;
-    long last = base + p.header.lastOffsetDelta();
-    RecordBatchHeader.writeBaseOffset(p.batch, base);
+    long last = base + p.header().lastOffsetDelta();
+    RecordBatchHeader.writeBaseOffset(p.batch(), base);
     logEndOffset = last + 1;
-    seg.assignedEntries++;
-    seg.assignedBytes += p.header.sizeInBytes();
-    seg.inFlight++;
-    CompletableFuture<Long> add;
-    try {
-      // BookKeeper takes (and releases) the reference passed; ours stays for listeners.
-      add = seg.data.appendAsync(p.batch.retainedDuplicate());
-    } catch (RuntimeException e) {
-      add = CompletableFuture.failedFuture(e);
-    }
-    add.whenCompleteAsync(
-        (entryId, err) -> onAddComplete(seg, p, base, last, entryId, err), executor);
+    seg.send(p.batch(), p.header().sizeInBytes())
+        .whenCompleteAsync(
+            (entryId, err) -> onAddComplete(seg, p, base, last, entryId, err), executor);
   }
 
   private void onAddComplete(
@@ -300,42 +282,36 @@ public final class BookKeeperPartitionLog implements PartitionLog {
           startSwitch(true);
         }
       }
-      fail(p, state == State.FENCED ? terminal : e);
+      p.fail(state == State.FENCED ? terminal : e);
     } catch (RuntimeException e) {
       log.error("Log {}: bug while completing an append", name, e);
-      fail(p, Errors.map("append to " + name, e));
+      p.fail(Errors.map("append to " + name, e));
     }
   }
 
   private void acknowledged(
       ActiveSegment seg, PendingAppend p, long base, long last, long entryId) {
-    int size = p.header.sizeInBytes();
-    seg.idx.addEntry(base, last, size, p.header.maxTimestamp());
+    int size = p.header().sizeInBytes();
+    seg.idx.addEntry(base, last, size, p.header().maxTimestamp());
     highWatermark = last + 1;
     AppendResult result =
-        new AppendResult(base, last, p.header.maxTimestamp(), seg.data.getId(), entryId);
+        new AppendResult(base, last, p.header().maxTimestamp(), seg.data.getId(), entryId);
     for (AppendListener l : listeners) {
       try {
-        l.onAppend(this, result, p.batch);
+        l.onAppend(this, result, p.batch());
       } catch (RuntimeException e) {
         log.warn("Log {}: append listener failed", name, e);
       }
     }
-    p.batch.release();
-    p.future.complete(result);
+    p.complete(result);
     seg.bytesSinceChunk += size;
     seg.maybePersistIndexChunk(ctx, name, executor);
-  }
-
-  private void fail(PendingAppend p, StorageException e) {
-    p.batch.release();
-    p.future.completeExceptionally(e);
   }
 
   void failQueue(StorageException e) {
     PendingAppend p;
     while ((p = queue.poll()) != null) {
-      fail(p, e);
+      p.fail(e);
     }
   }
 
@@ -453,9 +429,13 @@ public final class BookKeeperPartitionLog implements PartitionLog {
       active.failed = true;
       ctx.ledgers().closeQuietly(active.index);
     }
+    notifyClosed(terminal);
+  }
+
+  private void notifyClosed(StorageException reason) {
     for (AppendListener l : listeners) {
       try {
-        l.onClosed(this, terminal);
+        l.onClosed(this, reason);
       } catch (RuntimeException e) {
         log.warn("Log {}: listener failed", name, e);
       }
@@ -490,14 +470,7 @@ public final class BookKeeperPartitionLog implements PartitionLog {
                     State was = state;
                     state = State.CLOSED;
                     if (was != State.FENCED) {
-                      LogClosedException reason = new LogClosedException("log " + name + " closed");
-                      for (AppendListener l : listeners) {
-                        try {
-                          l.onClosed(this, reason);
-                        } catch (RuntimeException ex) {
-                          log.warn("Log {}: listener failed", name, ex);
-                        }
-                      }
+                      notifyClosed(new LogClosedException("log " + name + " closed"));
                     }
                     onClosed.accept(this);
                     closeFuture.complete(null);
@@ -597,99 +570,29 @@ public final class BookKeeperPartitionLog implements PartitionLog {
 
   @Override
   public CompletableFuture<Void> trimTo(long newLogStartOffset) {
-    return whileWritable(
-        () -> {
-          if (newLogStartOffset > highWatermark) {
-            return CompletableFuture.failedFuture(
-                new OffsetOutOfRangeException(
-                    "cannot trim "
-                        + name
-                        + " to "
-                        + newLogStartOffset
-                        + " above high watermark "
-                        + highWatermark));
-          }
-          if (newLogStartOffset <= logStartOffset) {
-            return CompletableFuture.completedFuture(null);
-          }
-          return metadata
-              .update(
-                  m ->
-                      m.logStartOffset() >= newLogStartOffset
-                          ? m
-                          : m.withLogStartOffset(newLogStartOffset))
-              .thenComposeAsync(
-                  stored -> {
-                    logStartOffset = Math.max(logStartOffset, stored.logStartOffset());
-                    return deleteSegments(false);
-                  },
-                  executor)
-              .handle(
-                  (r, e) -> {
-                    if (e != null) {
-                      throw onMetadataFailure("trim " + name, e);
-                    }
-                    return null;
-                  });
-        });
+    return whileWritable(() -> trimmer.trimTo(newLogStartOffset));
   }
 
   @Override
   public CompletableFuture<RetentionResult> applyRetention() {
-    return whileWritable(
-        () ->
-            deleteSegments(true)
-                .handle(
-                    (r, e) -> {
-                      if (e != null) {
-                        throw onMetadataFailure("apply retention to " + name, e);
-                      }
-                      return r;
-                    }));
+    return whileWritable(trimmer::applyRetention);
   }
 
+  /** Raises the log start offset to {@code stored} (as stored), never lowering it. */
+  void advanceLogStartOffset(long stored) {
+    logStartOffset = Math.max(logStartOffset, stored);
+  }
+
+  /**
+   * Maps a failed metadata step to the exception to fail it with; a fencing error also fences the
+   * log (on the executor).
+   */
   StorageException onMetadataFailure(String what, Throwable e) {
     StorageException se = Errors.map(what, e);
     if (se instanceof LogFencedException) {
       executor.execute(() -> fenced(se));
     }
     return se;
-  }
-
-  private CompletableFuture<RetentionResult> deleteSegments(boolean applyLimits) {
-    CompletableFuture<RetentionResult> total =
-        SegmentDeletion.run(
-            name,
-            ctx,
-            metadata,
-            executor,
-            config,
-            logStartOffset,
-            applyLimits,
-            unsealedBytes(),
-            stored -> logStartOffset = Math.max(logStartOffset, stored),
-            this::deleteLedgers);
-    if (!applyLimits || !config.remoteStorageEnable() || !ctx.tier().enabled()) {
-      return total;
-    }
-    return total.thenComposeAsync(
-        r ->
-            SegmentDeletion.moveOffBookies(
-                    name, ctx, metadata, executor, config, unsealedBytes(), this::deleteLedgers)
-                .thenApply(moved -> r),
-        executor);
-  }
-
-  /** Bytes in segments not sealed in the stored metadata (active and locally sealed). */
-  private long unsealedBytes() {
-    long b = 0;
-    if (active != null) {
-      b += active.idx.totalBytes();
-    }
-    if (localSeal != null && localSeal.sealed() != null) {
-      b += localSeal.sealed().sizeBytes();
-    }
-    return b;
   }
 
   @Override
