@@ -345,10 +345,9 @@ public final class BookKeeperPartitionLog implements PartitionLog {
     if (switchFuture != null) {
       return switchFuture;
     }
+    boolean openSegment = openNew && !closing && state != State.FENCED;
     state = State.SWITCHING;
-    SegmentSwitch sw =
-        new SegmentSwitch(
-            this, ctx, executor, metadata, active, openNew && !closing && state != State.FENCED);
+    SegmentSwitch sw = new SegmentSwitch(this, ctx, executor, metadata, active, openSegment);
     switchFuture = sw.done;
     sw.start();
     return sw.done;

@@ -284,6 +284,7 @@ final class SegmentSwitch {
   private static LogMetadata switched(
       LogMetadata m, LocalSeal seal, SegmentMetadata opened, List<SegmentMetadata> leftovers) {
     long sealedLedger = seal == null ? -1 : seal.ledgerId;
+    leftovers.clear(); // re-applied after a compare-and-set conflict: collect afresh
     List<SegmentMetadata> segs = new ArrayList<>();
     for (SegmentMetadata s : m.segments()) {
       if (s.ledgerId() != sealedLedger && !s.isSealed()) {
