@@ -5,12 +5,14 @@ import io.strata.storage.api.LogReadResult;
 import io.strata.storage.api.OffsetOutOfRangeException;
 import io.strata.storage.api.SegmentMetadata;
 import io.strata.storage.api.TimestampOffset;
+import io.strata.storage.internals.SegmentSwitch.LocalSeal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The read side of one log: finds the segment of an offset, the entries of a read, the record of a
@@ -36,8 +38,13 @@ final class LogReader {
     this.executor = executor;
   }
 
-  /** Every readable segment in offset order: the stored sealed ones, then {@code unstored}. */
-  List<SegmentRef> segmentRefs(LogMetadata stored, List<SegmentRef> unstored) {
+  /**
+   * Every readable segment in offset order: the stored sealed ones, then those not (yet) stored as
+   * sealed: the locally sealed one ({@code seal}, may be null), the open one ({@code active}, may
+   * be null).
+   */
+  List<SegmentRef> segmentRefs(LogMetadata stored, LocalSeal seal, ActiveSegment active) {
+    List<SegmentRef> unstored = unstoredRefs(seal, active);
     if (stored != refsOf) {
       sealedRefs = sealedRefs(stored);
       refsOf = stored;
@@ -48,6 +55,31 @@ final class LogReader {
     List<SegmentRef> refs = new ArrayList<>(sealedRefs.size() + unstored.size());
     refs.addAll(sealedRefs);
     refs.addAll(unstored);
+    return refs;
+  }
+
+  /** Refs of the segments not (yet) stored as sealed: the locally sealed one, the open one. */
+  private List<SegmentRef> unstoredRefs(LocalSeal seal, ActiveSegment a) {
+    List<SegmentRef> refs = new ArrayList<>(2);
+    if (seal != null && seal.sealed() != null) {
+      SegmentMetadata s = seal.sealed();
+      refs.add(
+          new SegmentRef(
+              s.firstOffset(),
+              s.lastOffset(),
+              s.maxTimestamp(),
+              () -> CompletableFuture.completedFuture(seal.idx()),
+              () -> ctx.ledgers().openForRead(s.ledgerId())));
+    }
+    if (a != null && a.idx.entryCount() > 0) {
+      refs.add(
+          new SegmentRef(
+              a.firstOffset(),
+              a.idx.nextOffset() - 1,
+              a.idx.maxTimestamp(),
+              () -> CompletableFuture.completedFuture(a.idx),
+              () -> CompletableFuture.completedFuture(a.data)));
+    }
     return refs;
   }
 
@@ -85,6 +117,37 @@ final class LogReader {
       }
     }
     return null;
+  }
+
+  /**
+   * A read of the log at {@code offset}: fails with {@link OffsetOutOfRangeException} outside
+   * [{@code start}, {@code logEnd}] or if no segment holds it, is empty at or above {@code hw}, and
+   * otherwise reads from the segment of {@code refs} holding it (see {@link #read(SegmentRef, long,
+   * int, long, LongSupplier)}). {@code refs} is asked only for such a read.
+   */
+  CompletableFuture<LogReadResult> read(
+      Supplier<List<SegmentRef>> refs,
+      long offset,
+      int maxBytes,
+      long start,
+      long hw,
+      long logEnd,
+      LongSupplier logStart) {
+    if (offset < start || offset > logEnd) {
+      return CompletableFuture.failedFuture(
+          new OffsetOutOfRangeException(
+              "offset " + offset + " outside [" + start + ", " + logEnd + "] of " + name));
+    }
+    if (offset >= hw) {
+      return CompletableFuture.completedFuture(
+          new LogReadResult(ctx.allocator().buffer(0), offset, offset, 0, hw, start));
+    }
+    SegmentRef ref = locate(refs.get(), offset);
+    if (ref == null) {
+      return CompletableFuture.failedFuture(
+          new OffsetOutOfRangeException("offset " + offset + " of " + name + " not stored"));
+    }
+    return read(ref, offset, maxBytes, hw, logStart);
   }
 
   /**

@@ -20,8 +20,9 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * One classic group: its {@link GroupState}, generation, selected protocol, leader and members,
  * plus the bookkeeping of a rebalance in progress (members pending join, members still to sync).
- * The rules that move it between states live in {@link GroupMembership}; this class keeps the
- * group's invariants (a static instance id maps to one member; protocol votes are counted).
+ * The rules that move it between states live in {@link GroupMembership} and {@link Rebalancer};
+ * this class keeps the group's invariants (a static instance id maps to one member; protocol votes
+ * are counted).
  *
  * <p>Not thread-safe: owned by one shard and touched only on the shard's thread.
  */

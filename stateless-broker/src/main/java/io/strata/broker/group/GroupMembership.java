@@ -1,5 +1,9 @@
 package io.strata.broker.group;
 
+import static io.strata.broker.group.Rebalancer.heartbeatKey;
+import static io.strata.broker.group.Rebalancer.joinKey;
+import static io.strata.broker.group.Rebalancer.syncKey;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,16 +29,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classic group protocol of one shard: JoinGroup, SyncGroup, Heartbeat and LeaveGroup, and the
+ * The classic group protocol of one shard: JoinGroup, SyncGroup, Heartbeat and LeaveGroup. The
+ * rebalance side (starting a rebalance, ending a join phase, handing out an assignment) and the
  * session, rebalance and sync timeouts that drive groups through {@link GroupState} when members go
- * quiet. Follows the semantics of Kafka's classic group coordinator (generation ids, the
- * MEMBER_ID_REQUIRED first join, static membership, the delayed initial rebalance, protocol
- * selection by vote); assignment stays client-side, in the leader.
+ * quiet are in {@link Rebalancer}, which this class calls. Follows the semantics of Kafka's classic
+ * group coordinator (generation ids, the MEMBER_ID_REQUIRED first join, static membership, the
+ * delayed initial rebalance, protocol selection by vote); assignment stays client-side, in the
+ * leader.
  *
  * <p>Durability: a group's record is written when a generation's assignment arrives (the SyncGroup
- * responses leave only once it is durable), when a join phase leaves the group empty, and when a
- * static member is replaced without a rebalance. Every response waits for {@link
- * RecordSink#barrier()}, so none reports state that a coordinator failover could lose.
+ * responses leave only once it is durable), when a join phase leaves the group empty (in {@link
+ * Rebalancer}), and when a static member is replaced without a rebalance. Every response waits for
+ * {@link RecordSink#barrier()}, so none reports state that a coordinator failover could lose.
  *
  * <p>Not thread-safe: runs on its shard's thread only.
  */
@@ -46,6 +52,7 @@ final class GroupMembership {
   private final Time time;
   private final ShardTimer timer;
   private final RecordSink sink;
+  private final Rebalancer rebalancer;
 
   GroupMembership(
       Map<String, ClassicGroup> groups,
@@ -58,6 +65,7 @@ final class GroupMembership {
     this.time = time;
     this.timer = timer;
     this.sink = sink;
+    this.rebalancer = new Rebalancer(groups, config, time, timer, sink);
   }
 
   // ---------------------------------------------------------------- JoinGroup
@@ -148,10 +156,7 @@ final class GroupMembership {
       // KIP-394: the member must come back with the id we give it, so a client that retries a
       // timed-out first join never leaves a ghost member behind.
       group.addPendingMember(newMemberId);
-      timer.schedule(
-          heartbeatKey(group.groupId(), newMemberId),
-          req.sessionTimeoutMs(),
-          () -> expireHeartbeat(group.groupId(), newMemberId));
+      rebalancer.scheduleHeartbeat(group.groupId(), newMemberId, req.sessionTimeoutMs());
       parked.complete(GroupResponses.joinError(newMemberId, Errors.MEMBER_ID_REQUIRED));
     } else {
       addMemberThenRebalanceOrCompleteJoin(ctx, req, group, newMemberId, parked);
@@ -194,7 +199,8 @@ final class GroupMembership {
       case COMPLETING_REBALANCE -> {
         if (member.matches(protocols)) {
           // It missed its JoinGroup response: give it the current generation again.
-          parked.complete(joinResponse(group, member, group.isLeader(memberId), false));
+          parked.complete(
+              GroupResponses.joinResponse(group, member, group.isLeader(memberId), false));
         } else {
           updateMemberThenRebalanceOrCompleteJoin(req, group, member, parked);
         }
@@ -204,7 +210,7 @@ final class GroupMembership {
           // The leader rejoining forces a rebalance: that is how it reacts to metadata changes.
           updateMemberThenRebalanceOrCompleteJoin(req, group, member, parked);
         } else {
-          parked.complete(joinResponse(group, member, false, false));
+          parked.complete(GroupResponses.joinResponse(group, member, false, false));
         }
       }
       default -> {
@@ -241,8 +247,8 @@ final class GroupMembership {
     }
     group.add(member, parked);
     // A new member parked in JoinGroup cannot heartbeat; this bounds how long a vanished one stays.
-    scheduleHeartbeat(group, member, config.newMemberJoinTimeoutMs());
-    maybePrepareRebalanceOrCompleteJoin(group, "member " + memberId + " joined");
+    rebalancer.scheduleHeartbeat(group, member, config.newMemberJoinTimeoutMs());
+    rebalancer.maybePrepareRebalanceOrCompleteJoin(group, "member " + memberId + " joined");
   }
 
   private void updateMemberThenRebalanceOrCompleteJoin(
@@ -252,7 +258,8 @@ final class GroupMembership {
       CompletableFuture<JoinGroupResponseData> parked) {
     group.updateMember(
         member, protocols(req), rebalanceTimeout(req), req.sessionTimeoutMs(), parked);
-    maybePrepareRebalanceOrCompleteJoin(group, "member " + member.memberId() + " rejoined");
+    rebalancer.maybePrepareRebalanceOrCompleteJoin(
+        group, "member " + member.memberId() + " rejoined");
   }
 
   private void updateStaticMember(
@@ -265,7 +272,7 @@ final class GroupMembership {
     String previousLeader = group.leaderId().orElse("");
     timer.cancel(heartbeatKey(group.groupId(), oldMemberId));
     GroupMember member = group.replaceStaticMember(req.groupInstanceId(), oldMemberId, newMemberId);
-    scheduleHeartbeat(group, member, member.sessionTimeoutMs());
+    rebalancer.scheduleHeartbeat(group, member, member.sessionTimeoutMs());
     group.updateMember(
         member, protocols(req), rebalanceTimeout(req), req.sessionTimeoutMs(), parked);
     switch (group.state()) {
@@ -279,168 +286,27 @@ final class GroupMembership {
                     boolean leader = group.isLeader(newMemberId);
                     boolean skip =
                         leader && JoinGroupRequest.supportsSkippingAssignment(ctx.apiVersion());
-                    JoinGroupResponseData resp = joinResponse(group, member, skip, skip);
+                    JoinGroupResponseData resp =
+                        GroupResponses.joinResponse(group, member, skip, skip);
                     if (!skip) {
                       resp.setLeader(previousLeader);
                     }
                     group.completeJoin(member, resp);
                   });
         } else {
-          maybePrepareRebalanceOrCompleteJoin(
+          rebalancer.maybePrepareRebalanceOrCompleteJoin(
               group, "static member " + req.groupInstanceId() + " changed its protocols");
         }
       }
       // The leader may already hold the old member id in its assignment: rebalance.
       case COMPLETING_REBALANCE ->
-          prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
-      case PREPARING_REBALANCE -> maybeCompleteJoinPhase(group);
+          rebalancer.prepareRebalance(
+              group, "static member " + req.groupInstanceId() + " rejoined");
+      case PREPARING_REBALANCE -> rebalancer.maybeCompleteJoinPhase(group);
       default ->
           throw new IllegalStateException(
               "Static member rejoined group " + group.groupId() + " in state " + group.state());
     }
-  }
-
-  private void maybePrepareRebalanceOrCompleteJoin(ClassicGroup group, String reason) {
-    if (group.canRebalance()) {
-      prepareRebalance(group, reason);
-    } else {
-      maybeCompleteJoinPhase(group);
-    }
-  }
-
-  private void maybeCompleteJoinPhase(ClassicGroup group) {
-    if (group.is(GroupState.PREPARING_REBALANCE)
-        && group.previousState() != GroupState.EMPTY
-        && group.allMembersJoined()) {
-      completeJoin(group);
-    }
-  }
-
-  void prepareRebalance(ClassicGroup group, String reason) {
-    if (group.is(GroupState.COMPLETING_REBALANCE)) {
-      // Parked SyncGroups must rejoin: their generation is over before it started.
-      group.members().forEach(m -> m.setAssignment(GroupMember.EMPTY_ASSIGNMENT));
-      propagateAssignment(group, Errors.REBALANCE_IN_PROGRESS);
-    }
-    group.clearPendingSync();
-    timer.cancel(syncKey(group.groupId()));
-    boolean initial = group.is(GroupState.EMPTY);
-    group.transitionTo(GroupState.PREPARING_REBALANCE, time.milliseconds());
-    log.info(
-        "Preparing to rebalance group {} (generation {}): {}",
-        group.groupId(),
-        group.generationId(),
-        reason);
-    if (initial) {
-      // A new group waits group.initial.rebalance.delay.ms (extended while members keep coming)
-      // so that a fleet starting together gets one rebalance, not one per member.
-      int delay = config.initialRebalanceDelayMs();
-      int remaining = Math.max(group.rebalanceTimeoutMs() - delay, 0);
-      timer.schedule(
-          joinKey(group.groupId()),
-          delay,
-          () -> tryCompleteInitialRebalance(group.groupId(), delay, remaining));
-    } else if (group.allMembersJoined()) {
-      completeJoin(group);
-    } else {
-      timer.schedule(
-          joinKey(group.groupId()),
-          group.rebalanceTimeoutMs(),
-          () -> completeJoin(group.groupId()));
-    }
-  }
-
-  private void tryCompleteInitialRebalance(String groupId, int delayMs, int remainingMs) {
-    ClassicGroup group = groups.get(groupId);
-    if (group == null || !group.is(GroupState.PREPARING_REBALANCE)) {
-      return;
-    }
-    if (group.newMemberAdded() && remainingMs != 0) {
-      group.setNewMemberAdded(false);
-      int nextDelay = Math.min(config.initialRebalanceDelayMs(), remainingMs);
-      int nextRemaining = Math.max(remainingMs - delayMs, 0);
-      timer.schedule(
-          joinKey(groupId),
-          nextDelay,
-          () -> tryCompleteInitialRebalance(groupId, nextDelay, nextRemaining));
-    } else {
-      completeJoin(group);
-    }
-  }
-
-  private void completeJoin(String groupId) {
-    ClassicGroup group = groups.get(groupId);
-    if (group != null && group.is(GroupState.PREPARING_REBALANCE)) {
-      completeJoin(group);
-    }
-  }
-
-  /**
-   * Ends a join phase: dynamic members that did not rejoin are removed, the generation advances,
-   * and the parked JoinGroups are answered (the leader's with every member's metadata).
-   */
-  private void completeJoin(ClassicGroup group) {
-    timer.cancel(joinKey(group.groupId()));
-    List<GroupMember> gone = new ArrayList<>();
-    for (GroupMember m : group.members()) {
-      if (!m.isAwaitingJoin() && !m.isStatic()) {
-        gone.add(m);
-      }
-    }
-    for (GroupMember m : gone) {
-      group.remove(m.memberId());
-      timer.cancel(heartbeatKey(group.groupId(), m.memberId()));
-    }
-    if (!gone.isEmpty()) {
-      log.info("Group {} removed members that did not rejoin: {}", group.groupId(), gone);
-    }
-    if (group.is(GroupState.DEAD)) {
-      return;
-    }
-    if (!group.electJoinedLeader() && group.size() > 0) {
-      // Only static members that have not rejoined remain: wait for them, or for their sessions.
-      timer.schedule(
-          joinKey(group.groupId()),
-          group.rebalanceTimeoutMs(),
-          () -> completeJoin(group.groupId()));
-      return;
-    }
-    group.initNextGeneration(time.milliseconds());
-    if (group.is(GroupState.EMPTY)) {
-      log.info("Group {} is empty at generation {}", group.groupId(), group.generationId());
-      sink.append(List.of(GroupRecords.group(group, Map.of())));
-      return;
-    }
-    log.info(
-        "Group {} starts generation {} with {} members (protocol {})",
-        group.groupId(),
-        group.generationId(),
-        group.size(),
-        group.protocolName().orElse(""));
-    for (GroupMember m : group.members()) {
-      group.completeJoin(m, joinResponse(group, m, group.isLeader(m.memberId()), false));
-      scheduleHeartbeat(group, m, m.sessionTimeoutMs());
-      m.setNew(false);
-      group.addPendingSync(m.memberId());
-    }
-    int generation = group.generationId();
-    timer.schedule(
-        syncKey(group.groupId()),
-        group.rebalanceTimeoutMs(),
-        () -> expirePendingSync(group.groupId(), generation));
-  }
-
-  private JoinGroupResponseData joinResponse(
-      ClassicGroup group, GroupMember m, boolean withMembers, boolean skipAssignment) {
-    return new JoinGroupResponseData()
-        .setErrorCode(Errors.NONE.code())
-        .setMemberId(m.memberId())
-        .setGenerationId(group.generationId())
-        .setProtocolType(group.protocolType().orElse(null))
-        .setProtocolName(group.protocolName().orElse(null))
-        .setLeader(group.leaderId().orElse(""))
-        .setSkipAssignment(skipAssignment)
-        .setMembers(withMembers ? new ArrayList<>(group.joinResponseMembers()) : List.of());
   }
 
   // ---------------------------------------------------------------- SyncGroup
@@ -483,7 +349,7 @@ final class GroupMembership {
       }
       case STABLE -> {
         removePendingSync(group, req.memberId());
-        reply(out, syncResponse(group, group.member(req.memberId()), Errors.NONE));
+        reply(out, GroupResponses.syncResponse(group, group.member(req.memberId()), Errors.NONE));
       }
       default -> throw new IllegalStateException("SyncGroup in state " + group.state());
     }
@@ -515,29 +381,10 @@ final class GroupMembership {
                             m.setAssignment(
                                 assignment.getOrDefault(
                                     m.memberId(), GroupMember.EMPTY_ASSIGNMENT)));
-                propagateAssignment(group, Errors.NONE);
+                rebalancer.propagateAssignment(group, Errors.NONE);
                 group.transitionTo(GroupState.STABLE, time.milliseconds());
               }
             });
-  }
-
-  private void propagateAssignment(ClassicGroup group, Errors error) {
-    for (GroupMember m : group.members()) {
-      if (group.completeSync(m, syncResponse(group, m, error))) {
-        scheduleHeartbeat(group, m, m.sessionTimeoutMs());
-      }
-    }
-  }
-
-  private static SyncGroupResponseData syncResponse(ClassicGroup group, GroupMember m, Errors e) {
-    if (e != Errors.NONE) {
-      return GroupResponses.syncError(e);
-    }
-    return new SyncGroupResponseData()
-        .setErrorCode(Errors.NONE.code())
-        .setProtocolType(group.protocolType().orElse(null))
-        .setProtocolName(group.protocolName().orElse(null))
-        .setAssignment(m.assignment());
   }
 
   private void removePendingSync(ClassicGroup group, String memberId) {
@@ -545,26 +392,6 @@ final class GroupMembership {
     if (group.pendingSyncMembers().isEmpty()) {
       timer.cancel(syncKey(group.groupId()));
     }
-  }
-
-  private void expirePendingSync(String groupId, int generation) {
-    ClassicGroup group = groups.get(groupId);
-    if (group == null
-        || group.generationId() != generation
-        || !(group.is(GroupState.COMPLETING_REBALANCE) || group.is(GroupState.STABLE))
-        || group.pendingSyncMembers().isEmpty()) {
-      return;
-    }
-    Set<String> missing = new HashSet<>(group.pendingSyncMembers());
-    for (String id : missing) {
-      GroupMember m = group.member(id);
-      if (m != null) {
-        group.completeSync(m, GroupResponses.syncError(Errors.UNKNOWN_MEMBER_ID));
-      }
-      group.remove(id);
-      timer.cancel(heartbeatKey(groupId, id));
-    }
-    prepareRebalance(group, "members " + missing + " did not send SyncGroup in time");
   }
 
   // ---------------------------------------------------------------- Heartbeat
@@ -586,10 +413,10 @@ final class GroupMembership {
         switch (group.state()) {
           case EMPTY -> error = Errors.UNKNOWN_MEMBER_ID;
           case PREPARING_REBALANCE -> {
-            scheduleHeartbeat(group, m, m.sessionTimeoutMs());
+            rebalancer.scheduleHeartbeat(group, m, m.sessionTimeoutMs());
             error = Errors.REBALANCE_IN_PROGRESS;
           }
-          default -> scheduleHeartbeat(group, m, m.sessionTimeoutMs());
+          default -> rebalancer.scheduleHeartbeat(group, m, m.sessionTimeoutMs());
         }
       }
     }
@@ -600,51 +427,7 @@ final class GroupMembership {
   void touch(ClassicGroup group, String memberId) {
     GroupMember m = group.member(memberId);
     if (m != null && (group.is(GroupState.STABLE) || group.is(GroupState.PREPARING_REBALANCE))) {
-      scheduleHeartbeat(group, m, m.sessionTimeoutMs());
-    }
-  }
-
-  private void scheduleHeartbeat(ClassicGroup group, GroupMember m, long timeoutMs) {
-    String groupId = group.groupId();
-    String memberId = m.memberId();
-    timer.schedule(
-        heartbeatKey(groupId, memberId), timeoutMs, () -> expireHeartbeat(groupId, memberId));
-  }
-
-  private void expireHeartbeat(String groupId, String memberId) {
-    ClassicGroup group = groups.get(groupId);
-    if (group == null || group.is(GroupState.DEAD)) {
-      return;
-    }
-    if (group.isPendingMember(memberId)) {
-      log.info("Pending member {} of group {} timed out", memberId, groupId);
-      group.removePendingMember(memberId);
-      if (group.is(GroupState.PREPARING_REBALANCE) && group.allMembersJoined()) {
-        completeJoin(group);
-      }
-      return;
-    }
-    GroupMember m = group.member(memberId);
-    if (m == null || m.hasSatisfiedHeartbeat()) {
-      return;
-    }
-    log.info(
-        "Member {} of group {} missed its session timeout of {} ms; removing it",
-        memberId,
-        groupId,
-        m.sessionTimeoutMs());
-    removeMember(group, m);
-  }
-
-  private void removeMember(ClassicGroup group, GroupMember m) {
-    // A member removed while parked in JoinGroup gets UNKNOWN_MEMBER_ID so that it rejoins.
-    group.completeJoin(m, GroupResponses.joinError("", Errors.UNKNOWN_MEMBER_ID));
-    group.completeSync(m, GroupResponses.syncError(Errors.UNKNOWN_MEMBER_ID));
-    group.remove(m.memberId());
-    if (group.is(GroupState.STABLE) || group.is(GroupState.COMPLETING_REBALANCE)) {
-      maybePrepareRebalanceOrCompleteJoin(group, "member " + m.memberId() + " left");
-    } else if (group.is(GroupState.PREPARING_REBALANCE) && group.allMembersJoined()) {
-      completeJoin(group);
+      rebalancer.scheduleHeartbeat(group, m, m.sessionTimeoutMs());
     }
   }
 
@@ -693,8 +476,9 @@ final class GroupMembership {
     if (anyLeft) {
       switch (group.state()) {
         case STABLE, COMPLETING_REBALANCE ->
-            maybePrepareRebalanceOrCompleteJoin(group, "members left: " + responses.size());
-        case PREPARING_REBALANCE -> maybeCompleteJoinPhase(group);
+            rebalancer.maybePrepareRebalanceOrCompleteJoin(
+                group, "members left: " + responses.size());
+        case PREPARING_REBALANCE -> rebalancer.maybeCompleteJoinPhase(group);
         default -> {}
       }
     }
@@ -718,7 +502,7 @@ final class GroupMembership {
   /** Schedules the timeouts of groups rebuilt from the log (their members must heartbeat). */
   void onLoaded(ClassicGroup group) {
     for (GroupMember m : group.members()) {
-      scheduleHeartbeat(group, m, m.sessionTimeoutMs());
+      rebalancer.scheduleHeartbeat(group, m, m.sessionTimeoutMs());
     }
   }
 
@@ -782,17 +566,5 @@ final class GroupMembership {
     Set<String> names = new HashSet<>();
     req.protocols().forEach(p -> names.add(p.name()));
     return names;
-  }
-
-  static String heartbeatKey(String groupId, String memberId) {
-    return "heartbeat-" + groupId + "-" + memberId;
-  }
-
-  static String joinKey(String groupId) {
-    return "join-" + groupId;
-  }
-
-  static String syncKey(String groupId) {
-    return "sync-" + groupId;
   }
 }

@@ -1,12 +1,13 @@
 package io.strata.broker.group;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
-/** Error responses of the membership APIs, shaped as Kafka's coordinator shapes them. */
+/** Responses of the membership APIs, shaped as Kafka's coordinator shapes them. */
 public final class GroupResponses {
   private GroupResponses() {}
 
@@ -31,5 +32,31 @@ public final class GroupResponses {
 
   public static HeartbeatResponseData heartbeat(Errors error) {
     return new HeartbeatResponseData().setErrorCode(error.code());
+  }
+
+  /** A successful JoinGroup response: the group's current generation as {@code m} sees it. */
+  static JoinGroupResponseData joinResponse(
+      ClassicGroup group, GroupMember m, boolean withMembers, boolean skipAssignment) {
+    return new JoinGroupResponseData()
+        .setErrorCode(Errors.NONE.code())
+        .setMemberId(m.memberId())
+        .setGenerationId(group.generationId())
+        .setProtocolType(group.protocolType().orElse(null))
+        .setProtocolName(group.protocolName().orElse(null))
+        .setLeader(group.leaderId().orElse(""))
+        .setSkipAssignment(skipAssignment)
+        .setMembers(withMembers ? new ArrayList<>(group.joinResponseMembers()) : List.of());
+  }
+
+  /** {@code m}'s assignment in the group's current generation, or the error {@code e}. */
+  static SyncGroupResponseData syncResponse(ClassicGroup group, GroupMember m, Errors e) {
+    if (e != Errors.NONE) {
+      return GroupResponses.syncError(e);
+    }
+    return new SyncGroupResponseData()
+        .setErrorCode(Errors.NONE.code())
+        .setProtocolType(group.protocolType().orElse(null))
+        .setProtocolName(group.protocolName().orElse(null))
+        .setAssignment(m.assignment());
   }
 }

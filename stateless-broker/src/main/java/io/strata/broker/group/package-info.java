@@ -19,7 +19,8 @@
  *  runtime/ShardRuntime   one per owned partition: single-writer executor, replay on load,
  *                    coalesced appends, responses released when durable, checkpoints
  *  GroupShard        the deterministic state machine (pure: Time, ShardTimer, RecordSink
- *   ├ GroupMembership  JoinGroup/SyncGroup/Heartbeat/LeaveGroup, timeouts      injected)
+ *   ├ GroupMembership  JoinGroup/SyncGroup/Heartbeat/LeaveGroup                injected)
+ *   │  └ Rebalancer    join phase, assignment hand-out, session/join/sync timeouts
  *   └ OffsetManager    OffsetCommit/Fetch/Delete, retention
  *  records/*         the record format (GroupRecordCodec documents and pins it)
  * </pre>
