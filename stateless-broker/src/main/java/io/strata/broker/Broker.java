@@ -19,6 +19,7 @@ import io.strata.protocol.api.ProtocolServer;
 import io.strata.storage.api.LogStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -351,6 +352,9 @@ public final class Broker implements AutoCloseable {
     return groups;
   }
 
+  /** How long a stopping broker waits for some broker to be elected controller. */
+  private static final long NO_CONTROLLER_GRACE_MS = 5_000;
+
   /** Controlled shutdown; idempotent. */
   @Override
   public synchronized void close() {
@@ -373,15 +377,7 @@ public final class Broker implements AutoCloseable {
       }
     }
     if (partitions != null) {
-      boolean others = cache.snapshot().brokers().stream().anyMatch(b -> b.id() != brokerId);
-      if (others) {
-        // The controller now moves this broker's partitions; each is handed over as it goes.
-        try {
-          partitions.awaitHandedOff(config.shutdownTimeoutMs()).get();
-        } catch (Exception e) {
-          log.warn("Hand-off of broker {}'s partitions did not finish: {}", brokerId, e.toString());
-        }
-      }
+      awaitHandOff();
       partitions.close();
     }
     if (groups != null) {
@@ -405,6 +401,49 @@ public final class Broker implements AutoCloseable {
     metadataExecutor.shutdown();
     metrics.close();
     log.info("Broker {} stopped", brokerId);
+  }
+
+  /**
+   * Waits (up to {@code strata.shutdown.timeout.ms}) while the controller moves this broker's
+   * partitions to the others, each handed over as it goes. Stops waiting as soon as nobody can take
+   * them: no other broker is registered (the whole cluster is stopping: `local-cluster down`), or
+   * no controller has been elected for {@link #NO_CONTROLLER_GRACE_MS} (this broker resigned and no
+   * other took over); the partitions are then closed here and their next owner recovers them.
+   */
+  private void awaitHandOff() {
+    CompletableFuture<Void> handedOff = partitions.awaitHandedOff(config.shutdownTimeoutMs());
+    long noControllerSince = -1;
+    while (true) {
+      try {
+        handedOff.get(50, TimeUnit.MILLISECONDS);
+        return;
+      } catch (java.util.concurrent.TimeoutException e) {
+        // still handing over: check below whether anyone can take the partitions
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        log.warn("Hand-off of broker {}'s partitions did not finish: {}", brokerId, e.toString());
+        return;
+      }
+      MetadataCache.Snapshot snap = cache.snapshot();
+      if (snap.brokers().stream().noneMatch(b -> b.id() != brokerId)) {
+        log.info("Broker {}: no other broker is registered; closing its partitions", brokerId);
+        return;
+      }
+      long now = System.nanoTime();
+      if (snap.controller().filter(c -> c != brokerId).isPresent()) {
+        noControllerSince = -1;
+      } else if (noControllerSince < 0) {
+        noControllerSince = now;
+      } else if (now - noControllerSince > TimeUnit.MILLISECONDS.toNanos(NO_CONTROLLER_GRACE_MS)) {
+        log.info(
+            "Broker {}: no controller for {} ms to move its partitions; closing them",
+            brokerId,
+            NO_CONTROLLER_GRACE_MS);
+        return;
+      }
+    }
   }
 
   private static java.util.concurrent.ThreadFactory named(String prefix) {

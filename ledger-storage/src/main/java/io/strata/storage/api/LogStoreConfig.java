@@ -40,7 +40,9 @@ public final class LogStoreConfig extends AbstractConfig {
               18_000,
               Range.atLeast(1000),
               Importance.MEDIUM,
-              "ZooKeeper session timeout; an expired session is replaced by a new one.")
+              "ZooKeeper session timeout: a broker that stops answering loses its partitions"
+                  + " after it (the failover time). The server grants between 2 and 20 of its"
+                  + " ticks: Strata's embedded ZooKeeper ticks every 500 ms, so at most 10 s.")
           .define(
               METADATA_ROOT,
               Type.STRING,
