@@ -146,12 +146,14 @@ T0=$SECONDS
 source "$BENCH_DIR/lib.sh"
 
 # Stops the local cluster: `strata local-cluster down`, then SIGKILL to any pid of its pid files
-# still running this cluster's directory (a stale pid file never kills a stranger).
+# still running this cluster's directory (a stale pid file never kills a stranger). down's own
+# default (60 s per tier): a broker owning partitions waits up to strata.shutdown.timeout.ms
+# (30 s) for a hand-off that cannot happen when every broker stops at once.
 strata_down() {
   local dir="$STRATA_DIR" f pid
   [ -n "$dir" ] || return 0
-  timeout --kill-after=10 $((STOP_GRACE * 4)) "$STRATA_CMD" local-cluster down --dir "$dir" \
-    --timeout "${STOP_GRACE}s" >>"$WORK_DIR/strata-down.out" 2>&1 || warn "strata local-cluster down failed; killing what is left"
+  timeout --kill-after=10 300 "$STRATA_CMD" local-cluster down --dir "$dir" \
+    --timeout 60s >>"$RESULTS_DIR/strata-down.out" 2>&1 || warn "strata local-cluster down failed; killing what is left"
   for f in "$dir"/pids/*.pid; do
     [ -f "$f" ] || continue
     pid="$(cat "$f" 2>/dev/null || true)"
@@ -501,7 +503,7 @@ print_table() {
     local v; v="$(values "$l" mib_per_s | head -n 1)"
     [ -z "$v" ] || fills+="${fills:+, }$l $v MiB/s"
   done
-  [ -z "$fills" ] || echo "Fill (acks=1, not measured): $fills."
+  [ -z "$fills" ] || echo "Fill (acks=1, not measured; the rate includes the client's start-up): $fills."
   local errs=0
   for l in strata-move-small strata-move-large kafka-move-small kafka-move-large strata-failover strata-failover-low kafka-failover; do
     errs=$((errs + $(errors_of "$l")))
