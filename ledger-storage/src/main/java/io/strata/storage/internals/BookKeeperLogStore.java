@@ -135,6 +135,11 @@ public final class BookKeeperLogStore implements LogStore {
     c.setReadEntryTimeout(config.readTimeoutSec());
     c.setZkTimeout(config.zookeeperSessionTimeoutMs());
     c.setNumWorkerThreads(Math.max(2, config.executorThreads()));
+    // The v2 wire protocol (as Pulsar uses): no protobuf per add and read on client and bookie,
+    // and the only one with batched reads (BP-62), which catch-up reads use. Fencing, recovery and
+    // every call Strata makes work the same on it.
+    c.setUseV2WireProtocol(true);
+    c.setBatchReadEnabled(true);
     return c;
   }
 

@@ -17,12 +17,20 @@ import org.apache.kafka.common.record.internal.Record;
 final class EntryReads {
   private EntryReads() {}
 
-  /** Entries {@code first..last} of a segment, holding offsets {@code baseOffset..nextOffset-1}. */
-  record Range(long first, long last, long baseOffset, long nextOffset) {}
+  /**
+   * Entries {@code first..last} of a segment, holding offsets {@code baseOffset..nextOffset-1} and
+   * {@code bytes} bytes of batches.
+   */
+  record Range(long first, long last, long baseOffset, long nextOffset, long bytes) {
+    int count() {
+      return (int) (last - first + 1);
+    }
+  }
 
   /**
    * Builds a read result from entries (closing them), checking each entry's stored base offset
-   * against the index.
+   * against the index. {@code entries} may be a non-empty prefix of {@code range} (a batched read
+   * bounded by the bookie's frame size); the result then ends after the last entry read.
    */
   static LogReadResult toResult(
       String log,
@@ -31,11 +39,16 @@ final class EntryReads {
       long highWatermark,
       long logStartOffset,
       ByteBufAllocator alloc) {
-    int n = (int) (range.last() - range.first() + 1);
-    CompositeByteBuf out = alloc.compositeBuffer(n);
+    CompositeByteBuf out = alloc.compositeBuffer(range.count());
+    int n = 0;
+    long expected = range.baseOffset();
     try (LedgerEntries e = entries) {
-      long expected = range.baseOffset();
       for (LedgerEntry entry : e) {
+        if (entry.getEntryId() != range.first() + n || n == range.count()) {
+          throw new StorageException(
+              StorageErrorCode.INTERNAL,
+              "log " + log + " read entry " + entry.getEntryId() + " outside its range " + range);
+        }
         RecordBatchHeader h = RecordBatchHeader.read(entry.getEntryBuffer());
         if (h.baseOffset() != expected) {
           throw new StorageException(
@@ -53,8 +66,9 @@ final class EntryReads {
         }
         expected = h.lastOffset() + 1;
         out.addComponent(true, entry.getEntryBuffer().retain());
+        n++;
       }
-      if (expected != range.nextOffset()) {
+      if (n == 0 || (n == range.count() && expected != range.nextOffset())) {
         throw new StorageException(
             StorageErrorCode.INTERNAL, "log " + log + " read ended at " + expected);
       }
@@ -62,8 +76,7 @@ final class EntryReads {
       out.release();
       throw ex;
     }
-    return new LogReadResult(
-        out, range.baseOffset(), range.nextOffset(), n, highWatermark, logStartOffset);
+    return new LogReadResult(out, range.baseOffset(), expected, n, highWatermark, logStartOffset);
   }
 
   /**

@@ -312,12 +312,14 @@ public final class Partition {
     return log.read(offset, want)
         .thenApply(
             read -> {
-              List<CachedBatch> batches;
+              byte[] heap;
               try {
-                batches = Batches.split(read.records());
+                heap = new byte[read.records().readableBytes()];
+                read.records().getBytes(read.records().readerIndex(), heap);
               } finally {
                 read.release();
               }
+              List<CachedBatch> batches = Batches.split(ByteBuffer.wrap(heap));
               // The first maxBytes (at least one batch) answer this fetch; the rest is read-ahead
               // for this consumer's next fetch, kept apart from the tail cache.
               int bytes = 0;
@@ -332,7 +334,10 @@ public final class Partition {
               for (CachedBatch b : batches.subList(answer, batches.size())) {
                 catchupCache.put(id, b.baseOffset(), b.lastOffset(), b.bytes());
               }
-              MemoryRecords records = concat(batches.subList(0, answer));
+              // The answer is the first `bytes` of the heap copy: served as they are, not copied
+              // again. Only the read-ahead part is cached, so the response aliases no cache entry.
+              MemoryRecords records =
+                  MemoryRecords.readableRecords(ByteBuffer.wrap(heap, 0, bytes));
               bytesOut.add(records.sizeInBytes());
               return new ReadResult(
                   records, log.highWatermark(), log.logStartOffset(), log.highWatermark());
