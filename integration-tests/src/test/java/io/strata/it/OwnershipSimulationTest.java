@@ -154,6 +154,10 @@ class OwnershipSimulationTest {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    // Brokers that joined after the producer started must be known to it before the last broker
+    // it knows of dies (else it falls back to its bootstrap list, whose brokers may all be gone):
+    // refresh metadata every second rather than every 5 minutes.
+    p.put(ProducerConfig.METADATA_MAX_AGE_CONFIG, 1_000);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     return cluster.track(new KafkaProducer<>(p));
