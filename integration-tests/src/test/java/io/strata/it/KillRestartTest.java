@@ -3,6 +3,7 @@ package io.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.strata.it.support.Records;
 import io.strata.it.support.StandaloneProcess;
 import io.strata.it.support.TempDirs;
 import java.nio.file.Files;
@@ -20,14 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -115,7 +112,8 @@ class KillRestartTest {
 
     StandaloneProcess second = StandaloneProcess.start(data, 1, 120_000);
     toClose.add(second);
-    Map<Integer, List<ConsumerRecord<String, String>>> stored = readAll(second.bootstrap());
+    Map<Integer, List<ConsumerRecord<String, String>>> stored =
+        Records.readAll(second.bootstrap(), TOPIC, PARTITIONS, Duration.ofSeconds(90));
     assertThat(second.stop(Duration.ofSeconds(30))).as("clean stop on SIGTERM").isTrue();
 
     for (int p = 0; p < PARTITIONS; p++) {
@@ -157,37 +155,5 @@ class KillRestartTest {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     return new KafkaProducer<>(p);
-  }
-
-  private static Map<Integer, List<ConsumerRecord<String, String>>> readAll(String bootstrap) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    Map<Integer, List<ConsumerRecord<String, String>>> out = new HashMap<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int i = 0; i < PARTITIONS; i++) {
-        tps.add(new TopicPartition(TOPIC, i));
-      }
-      consumer.assign(tps);
-      consumer.seekToBeginning(tps);
-      Map<TopicPartition, Long> end = consumer.endOffsets(tps, Duration.ofSeconds(60));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (System.nanoTime() < deadline) {
-        boolean done = true;
-        for (TopicPartition tp : tps) {
-          done &= consumer.position(tp) >= end.get(tp);
-        }
-        if (done) {
-          break;
-        }
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-          out.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
-        }
-      }
-    }
-    return out;
   }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.strata.it.support.LocalClusterExtension;
+import io.strata.it.support.Records;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,15 +19,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -143,7 +139,8 @@ class MultiBrokerProcessTest {
     }
     assertThat(errors).as("errors the application saw").isEmpty();
 
-    Map<Integer, List<ConsumerRecord<String, String>>> stored = readAll(servers);
+    Map<Integer, List<ConsumerRecord<String, String>>> stored =
+        Records.readAll(servers, TOPIC, PARTITIONS, Duration.ofSeconds(120));
     for (List<ConsumerRecord<String, String>> recs : stored.values()) {
       for (int j = 0; j < recs.size(); j++) {
         assertThat(recs.get(j).offset()).as("dense offsets").isEqualTo(j);
@@ -207,30 +204,5 @@ class MultiBrokerProcessTest {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     return new KafkaProducer<>(p);
-  }
-
-  private static Map<Integer, List<ConsumerRecord<String, String>>> readAll(String servers) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    Map<Integer, List<ConsumerRecord<String, String>>> out = new HashMap<>();
-    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int i = 0; i < PARTITIONS; i++) {
-        tps.add(new TopicPartition(TOPIC, i));
-      }
-      c.assign(tps);
-      c.seekToBeginning(tps);
-      Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(60));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (System.nanoTime() < deadline
-          && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
-          out.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
-        }
-      }
-    }
-    return out;
   }
 }

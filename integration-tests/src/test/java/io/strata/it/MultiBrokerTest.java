@@ -9,6 +9,7 @@ import io.strata.broker.Broker;
 import io.strata.broker.partition.Partition;
 import io.strata.it.support.BrokerCluster;
 import io.strata.it.support.RawKafkaClient;
+import io.strata.it.support.Records;
 import io.strata.storage.api.LogFencedException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -28,9 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,7 +42,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -94,36 +92,11 @@ class MultiBrokerTest {
     return cluster.track(new KafkaProducer<>(p));
   }
 
-  private static Map<Integer, List<ConsumerRecord<String, String>>> readAll(
-      String topic, int partitions) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    Map<Integer, List<ConsumerRecord<String, String>>> out = new HashMap<>();
-    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int i = 0; i < partitions; i++) {
-        tps.add(new TopicPartition(topic, i));
-      }
-      c.assign(tps);
-      c.seekToBeginning(tps);
-      Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(60));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (System.nanoTime() < deadline
-          && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(300))) {
-          out.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
-        }
-      }
-    }
-    return out;
-  }
-
   /** Every acknowledged record is stored once at its offset; offsets are dense. */
   private static void assertDurable(
       String topic, int partitions, List<long[]> acked, List<String> values) {
-    Map<Integer, List<ConsumerRecord<String, String>>> stored = readAll(topic, partitions);
+    Map<Integer, List<ConsumerRecord<String, String>>> stored =
+        Records.readAll(cluster.bootstrap(), topic, partitions, Duration.ofSeconds(90));
     for (List<ConsumerRecord<String, String>> recs : stored.values()) {
       for (int j = 0; j < recs.size(); j++) {
         assertThat(recs.get(j).offset()).isEqualTo(j);
@@ -192,7 +165,8 @@ class MultiBrokerTest {
       producer.send(new ProducerRecord<>("moving", 0, "k", "v" + i));
     }
     producer.flush();
-    List<ConsumerRecord<String, String>> recs = readAll("moving", 1).get(0);
+    List<ConsumerRecord<String, String>> recs =
+        Records.readAll(cluster.bootstrap(), "moving", 1, Duration.ofSeconds(90)).get(0);
     assertThat(recs)
         .extracting(ConsumerRecord::value)
         .hasSize(300)
@@ -314,7 +288,11 @@ class MultiBrokerTest {
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(LogFencedException.class);
     assertDurable("crash", 2, acked, values);
-    assertThat(readAll("crash", 2).values().stream().flatMap(List::stream))
+    assertThat(
+            Records.readAll(cluster.bootstrap(), "crash", 2, Duration.ofSeconds(90))
+                .values()
+                .stream()
+                .flatMap(List::stream))
         .extracting(ConsumerRecord::value)
         .doesNotContain("late");
   }
@@ -376,7 +354,8 @@ class MultiBrokerTest {
       short code = res.data().responses().iterator().next().partitionResponses().get(0).errorCode();
       assertThat(Errors.forCode(code)).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
     }
-    List<ConsumerRecord<String, String>> recs = readAll("expire", 1).get(0);
+    List<ConsumerRecord<String, String>> recs =
+        Records.readAll(cluster.bootstrap(), "expire", 1, Duration.ofSeconds(90)).get(0);
     assertThat(recs)
         .extracting(ConsumerRecord::value)
         .doesNotContain("late")

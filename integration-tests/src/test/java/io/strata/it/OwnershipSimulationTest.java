@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.strata.broker.Broker;
 import io.strata.broker.partition.Partition;
 import io.strata.it.support.BrokerCluster;
+import io.strata.it.support.Records;
 import io.strata.storage.api.LogFencedException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,9 +23,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +33,6 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -238,7 +236,8 @@ class OwnershipSimulationTest {
       }
     }
     // Every acknowledged record is there, once, at its offset; offsets are dense.
-    Map<Integer, List<ConsumerRecord<String, String>>> stored = readAll();
+    Map<Integer, List<ConsumerRecord<String, String>>> stored =
+        Records.readAll(cluster.bootstrap(), TOPIC, PARTITIONS, Duration.ofSeconds(60));
     for (int p = 0; p < PARTITIONS; p++) {
       List<ConsumerRecord<String, String>> recs = stored.getOrDefault(p, List.of());
       for (int j = 0; j < recs.size(); j++) {
@@ -268,31 +267,6 @@ class OwnershipSimulationTest {
     Map<Integer, Integer> out = new HashMap<>();
     for (TopicPartitionInfo p : d.partitions()) {
       out.put(p.partition(), p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id());
-    }
-    return out;
-  }
-
-  private Map<Integer, List<ConsumerRecord<String, String>>> readAll() {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    Map<Integer, List<ConsumerRecord<String, String>>> out = new HashMap<>();
-    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int i = 0; i < PARTITIONS; i++) {
-        tps.add(new TopicPartition(TOPIC, i));
-      }
-      c.assign(tps);
-      c.seekToBeginning(tps);
-      Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(60));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline
-          && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(300))) {
-          out.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
-        }
-      }
     }
     return out;
   }
