@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -15,10 +14,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code strata tier status|offload}: where partitions keep their data (bookies, tier) and the
@@ -41,22 +37,10 @@ import picocli.CommandLine.Spec;
     subcommands = {TierCommand.Status.class, TierCommand.Offload.class})
 final class TierCommand {
 
-  abstract static class TierVerb implements Callable<Integer> {
-    @Mixin AdminOptions admin;
-    @Spec CommandSpec spec;
-
-    @Override
-    public final Integer call() throws Exception {
-      try (Admin client = admin.connect()) {
-        return run(client, spec.commandLine().getOut());
-      }
-    }
-
-    abstract int run(Admin client, PrintWriter out) throws Exception;
-
-    long timeoutMs() {
-      return admin.timeout.toMillis();
-    }
+  /**
+   * An Admin verb (connection and timeout from {@link TopicsCommand.AdminVerb}) with tier status.
+   */
+  abstract static class TierVerb extends TopicsCommand.AdminVerb {
 
     /** Each topic's configs, and its partitions' status, by topic then partition. */
     Map<String, Map<Integer, TierStatus>> status(Admin client, List<String> topics)
