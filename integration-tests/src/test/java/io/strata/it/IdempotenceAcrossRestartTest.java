@@ -16,20 +16,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.message.InitProducerIdRequestData;
-import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
-import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.requests.InitProducerIdRequest;
-import org.apache.kafka.common.requests.InitProducerIdResponse;
-import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
@@ -57,49 +46,12 @@ class IdempotenceAcrossRestartTest {
   }
 
   private static ByteBuffer batch(long pid, short epoch, int firstSeq, int count) {
-    MemoryRecordsBuilder b =
-        MemoryRecords.builder(
-            ByteBuffer.allocate(4096),
-            RecordBatch.MAGIC_VALUE_V2,
-            Compression.NONE,
-            TimestampType.CREATE_TIME,
-            0L,
-            System.currentTimeMillis(),
-            pid,
-            epoch,
-            firstSeq,
-            false,
-            RecordBatch.NO_PARTITION_LEADER_EPOCH);
-    for (int i = 0; i < count; i++) {
-      b.append(
-          new SimpleRecord(System.currentTimeMillis(), null, ("seq-" + (firstSeq + i)).getBytes()));
-    }
-    return b.build().buffer();
+    return RawKafkaClient.idempotentBatch(pid, epoch, firstSeq, count);
   }
 
   private static ProduceResponseData.PartitionProduceResponse produce(
       RawKafkaClient client, ByteBuffer records) throws Exception {
-    ProduceRequestData data =
-        new ProduceRequestData()
-            .setAcks((short) -1)
-            .setTimeoutMs(30_000)
-            .setTopicData(
-                new ProduceRequestData.TopicProduceDataCollection(
-                    List.of(
-                            new ProduceRequestData.TopicProduceData()
-                                .setName(TOPIC)
-                                .setPartitionData(
-                                    List.of(
-                                        new ProduceRequestData.PartitionProduceData()
-                                            .setIndex(0)
-                                            .setRecords(
-                                                MemoryRecords.readableRecords(
-                                                    records.duplicate())))))
-                        .iterator()));
-    // v12: topics by name (v13 switches to ids).
-    ProduceResponse res =
-        (ProduceResponse) client.send(new ProduceRequest.Builder((short) 3, (short) 12, data));
-    return res.data().responses().iterator().next().partitionResponses().get(0);
+    return client.produce(TOPIC, 0, records);
   }
 
   private static long endOffset(String bootstrap) throws Exception {
@@ -132,16 +84,9 @@ class IdempotenceAcrossRestartTest {
     long pid;
     short epoch;
     try (RawKafkaClient client = new RawKafkaClient(running.bootstrap())) {
-      InitProducerIdResponse init =
-          (InitProducerIdResponse)
-              client.send(
-                  new InitProducerIdRequest.Builder(
-                      new InitProducerIdRequestData()
-                          .setTransactionalId(null)
-                          .setTransactionTimeoutMs(60_000)));
-      assertThat(init.error()).isEqualTo(Errors.NONE);
-      pid = init.data().producerId();
-      epoch = init.data().producerEpoch();
+      InitProducerIdResponseData init = client.initProducerId();
+      pid = init.producerId();
+      epoch = init.producerEpoch();
       assertThat(produce(client, batch(pid, epoch, 0, 5)).baseOffset()).isZero();
       assertThat(produce(client, batch(pid, epoch, 5, 5)).baseOffset()).isEqualTo(5);
     }

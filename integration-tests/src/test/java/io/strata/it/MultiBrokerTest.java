@@ -174,8 +174,66 @@ class MultiBrokerTest {
         .endsWith("v299");
   }
 
+  /**
+   * A producer pipelines its batches; if the first is refused because the partition is not served
+   * here yet, the second, arriving once it is, must not be written before it (the log would hold
+   * the producer's records out of order, as a CI run of the move test once saw).
+   */
   @Test
   @Order(3)
+  void aBatchRefusedBeforeALoadIsNotOvertakenByTheNextOne() throws Exception {
+    Admin admin = cluster.admin();
+    admin
+        .createTopics(List.of(new NewTopic("overtake", 1, (short) 3)))
+        .all()
+        .get(60, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(60)).until(() -> leaderCounts("overtake").size() == 1);
+    int owner = leaderCounts("overtake").keySet().iterator().next();
+    TopicPartition tp = new TopicPartition("overtake", 0);
+    // Pinned where it is, so the balancer does not move it while the test sets the scene.
+    admin
+        .alterPartitionReassignments(
+            Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(owner)))))
+        .all()
+        .get(30, TimeUnit.SECONDS);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> leaderCounts("overtake").equals(Map.of(owner, 1)));
+    Broker next =
+        cluster.brokers().stream().filter(b -> b.brokerId() != owner).findFirst().orElseThrow();
+    try (RawKafkaClient raw = new RawKafkaClient("127.0.0.1:" + next.boundPort())) {
+      var init = raw.initProducerId();
+      long pid = init.producerId();
+      short epoch = init.producerEpoch();
+      ByteBuffer first = RawKafkaClient.idempotentBatch(pid, epoch, 0, 5);
+      ByteBuffer second = RawKafkaClient.idempotentBatch(pid, epoch, 5, 5);
+      assertThat(Errors.forCode(raw.produce("overtake", 0, first).errorCode()))
+          .isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+
+      admin
+          .alterPartitionReassignments(
+              Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(next.brokerId())))))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> next.partitions().get(tp).filter(p -> !p.isClosed()).isPresent());
+
+      assertThat(Errors.forCode(raw.produce("overtake", 0, second).errorCode()))
+          .as("the second batch waits for the refused first one")
+          .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+      assertThat(raw.produce("overtake", 0, first).baseOffset()).isZero();
+      assertThat(raw.produce("overtake", 0, second).baseOffset()).isEqualTo(5);
+    }
+    assertThat(Records.readAll(cluster.bootstrap(), "overtake", 1, Duration.ofSeconds(90)).get(0))
+        .extracting(ConsumerRecord::value)
+        .containsExactly(
+            "seq-0", "seq-1", "seq-2", "seq-3", "seq-4", "seq-5", "seq-6", "seq-7", "seq-8",
+            "seq-9");
+  }
+
+  @Test
+  @Order(4)
   void gracefulShutdownUnderLoadCausesNoProduceError() throws Exception {
     Admin admin = cluster.admin();
     admin
@@ -230,7 +288,7 @@ class MultiBrokerTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aJoiningBrokerReceivesPartitions() throws Exception {
     Broker fourth = cluster.startBroker();
     await()
@@ -239,7 +297,7 @@ class MultiBrokerTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void crashedOwnersPartitionsFailOverWithoutLosingAcknowledgedRecords() throws Exception {
     Admin admin = cluster.admin();
     admin
@@ -298,7 +356,7 @@ class MultiBrokerTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aBrokerWhoseSessionExpiredLosesItsPartitionsAndItsLateAppendIsNotStored() throws Exception {
     Admin admin = cluster.admin();
     admin
@@ -366,7 +424,7 @@ class MultiBrokerTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void cliShowsTheClusterAndMovesAPartition() throws Exception {
     java.io.StringWriter out = new java.io.StringWriter();
     java.io.StringWriter err = new java.io.StringWriter();

@@ -13,6 +13,7 @@ import io.strata.broker.metadata.TopicRecord;
 import io.strata.broker.producer.ProducerIdManager;
 import io.strata.broker.producer.ProducerSnapshot;
 import io.strata.broker.producer.ProducerStateManager;
+import io.strata.broker.producer.UnwrittenSequences;
 import io.strata.broker.topic.PartitionDirectory;
 import io.strata.broker.util.SerialExecutor;
 import io.strata.storage.api.LogConfig;
@@ -80,6 +81,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   private final BatchCache<TopicIdPartition> tailCache;
   private final BatchCache<TopicIdPartition> catchupCache;
   private final DelayedFetchQueue<TopicIdPartition> delayedFetches;
+  private final UnwrittenSequences unwritten = new UnwrittenSequences();
 
   private final Map<String, Partition> online = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Partition>> loading = new ConcurrentHashMap<>();
@@ -125,6 +127,11 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     this.tailCache = new BatchCache<>(config.tailCacheBytes(), pool);
     this.catchupCache = new BatchCache<>(Math.max(16L << 20, config.tailCacheBytes() / 4), pool);
     this.delayedFetches = delayedFetches;
+  }
+
+  /** Idempotent batches refused without being written, which later batches must not overtake. */
+  public UnwrittenSequences unwrittenSequences() {
+    return unwritten;
   }
 
   /** Starts reconciling on metadata changes and applying retention. */
@@ -401,6 +408,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
         new SerialExecutor(pool),
         producers,
         producerIds,
+        unwritten,
         time,
         tailCache,
         catchupCache,

@@ -177,6 +177,12 @@ public final class ProducerStateManager {
     return Check.ACCEPT;
   }
 
+  /** Whether there is state, acknowledged or in flight, for {@code producerId} at some epoch. */
+  public boolean knows(long producerId) {
+    ProducerEntry entry = current.get(producerId);
+    return entry != null && entry.epoch != RecordBatch.NO_PRODUCER_EPOCH;
+  }
+
   private static boolean inSequence(int lastSeq, int nextSeq) {
     return nextSeq == lastSeq + 1L || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
   }
