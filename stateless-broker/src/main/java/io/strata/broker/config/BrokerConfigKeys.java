@@ -228,10 +228,11 @@ public final class BrokerConfigKeys {
     def.define(
         CATCHUP_READAHEAD_BYTES,
         Type.INT,
-        1024 * 1024,
-        Range.atLeast(0),
+        4 * 1024 * 1024,
+        Range.between(0, 64 * 1024 * 1024),
         Importance.LOW,
-        "Bytes a consumer reading behind the tail reads ahead from the bookies per fetch.");
+        "Bytes read from the bookies ahead of a consumer reading behind the tail; the next chunk is"
+            + " read while it consumes this one (0 disables read-ahead).");
     def.define(
         PRODUCER_SNAPSHOT_INTERVAL_BYTES,
         Type.LONG,

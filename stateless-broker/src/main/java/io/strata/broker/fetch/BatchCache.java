@@ -1,27 +1,30 @@
 package io.strata.broker.fetch;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Record batches of many partitions in memory, bounded by bytes (Caffeine, W-TinyLFU, so a burst of
- * one-off entries cannot flush the frequently read ones).
+ * Record batches of many partitions in memory, bounded by bytes, evicting the batch inserted first
+ * (FIFO across all partitions).
  *
  * <p>The broker keeps two: the <em>tail cache</em>, filled by the write path after BookKeeper's
  * acknowledgement and read by consumers at the tail, and the <em>catch-up cache</em>, filled by
  * read-ahead of consumers reading older data. Catch-up reads never touch the tail cache, so a
  * consumer replaying from offset 0 cannot evict what tailing consumers need.
  *
+ * <p>Both are read mostly once, soon after insertion and in offset order, so insertion order is the
+ * right eviction order: the newest batches of every partition stay, and what stays of a partition
+ * is one contiguous run up to its newest batch, which a consumer reads with few large fetches. (A
+ * frequency-based policy such as Caffeine's W-TinyLFU keeps old batches that happened to be read
+ * twice and drops new ones, leaving holes that cut fetches short.)
+ *
  * <p>Batches are immutable heap buffers (read-only views are handed out), so an entry evicted while
- * a response is being written stays valid. Thread-safe.
+ * a response is being written stays valid. Thread-safe and lock-free; nothing blocks.
  *
  * @param <P> the partition key
  */
@@ -34,41 +37,81 @@ public final class BatchCache<P> {
     }
   }
 
-  private record Key<P>(P partition, long baseOffset) {}
+  /** Bytes charged per entry on top of its batch (keys, nodes, the view). */
+  static final int ENTRY_OVERHEAD = 64;
 
-  private final Cache<Key<P>, CachedBatch> cache;
-  private final Map<P, ConcurrentSkipListMap<Long, CachedBatch>> byPartition =
-      new ConcurrentHashMap<>();
+  // An entry is charged while it is in its partition's map; byAge only orders eviction.
+  private static final class Entry {
+    final ConcurrentSkipListMap<Long, Entry> map;
+    final long seq;
+    final CachedBatch batch;
 
-  /**
-   * @param maxBytes capacity; 0 disables the cache
-   * @param executor runs Caffeine's maintenance (never a Netty event loop)
-   */
-  public BatchCache(long maxBytes, Executor executor) {
-    this.cache =
-        Caffeine.newBuilder()
-            .maximumWeight(maxBytes)
-            .weigher((Key<P> k, CachedBatch b) -> b.size() + 64)
-            .executor(executor)
-            .removalListener(this::onRemoval)
-            .build();
+    Entry(ConcurrentSkipListMap<Long, Entry> map, long seq, CachedBatch batch) {
+      this.map = map;
+      this.seq = seq;
+      this.batch = batch;
+    }
+
+    long weight() {
+      return batch.size() + ENTRY_OVERHEAD;
+    }
   }
 
-  private void onRemoval(Key<P> key, CachedBatch batch, RemovalCause cause) {
-    if (key == null || batch == null || cause == RemovalCause.REPLACED) {
-      return;
-    }
-    ConcurrentSkipListMap<Long, CachedBatch> m = byPartition.get(key.partition());
-    if (m != null) {
-      m.remove(key.baseOffset(), batch);
-    }
+  private final long maxBytes;
+  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong nextSeq = new AtomicLong();
+  // Every entry by insertion order: the first one is evicted first.
+  private final ConcurrentSkipListMap<Long, Entry> byAge = new ConcurrentSkipListMap<>();
+  private final Map<P, ConcurrentSkipListMap<Long, Entry>> byPartition = new ConcurrentHashMap<>();
+
+  /**
+   * @param maxBytes capacity (batch bytes plus {@value #ENTRY_OVERHEAD} per batch); 0 disables the
+   *     cache
+   */
+  public BatchCache(long maxBytes) {
+    this.maxBytes = maxBytes;
   }
 
   /** Adds a batch; {@code bytes} must not be modified afterwards. */
   public void put(P partition, long baseOffset, long lastOffset, ByteBuffer bytes) {
-    CachedBatch b = new CachedBatch(baseOffset, lastOffset, bytes.asReadOnlyBuffer());
-    byPartition.computeIfAbsent(partition, p -> new ConcurrentSkipListMap<>()).put(baseOffset, b);
-    cache.put(new Key<>(partition, baseOffset), b);
+    if (maxBytes <= 0) {
+      return;
+    }
+    ConcurrentSkipListMap<Long, Entry> m =
+        byPartition.computeIfAbsent(partition, p -> new ConcurrentSkipListMap<>());
+    Entry e =
+        new Entry(
+            m,
+            nextSeq.getAndIncrement(),
+            new CachedBatch(baseOffset, lastOffset, bytes.asReadOnlyBuffer()));
+    if (e.weight() > maxBytes) {
+      return;
+    }
+    Entry old = m.put(baseOffset, e);
+    this.bytes.addAndGet(e.weight());
+    if (old != null) {
+      byAge.remove(old.seq, old);
+      this.bytes.addAndGet(-old.weight());
+    }
+    byAge.put(e.seq, e);
+    evict();
+  }
+
+  private void evict() {
+    while (bytes.get() > maxBytes) {
+      Map.Entry<Long, Entry> oldest = byAge.pollFirstEntry();
+      if (oldest == null) {
+        return;
+      }
+      unlink(oldest.getValue());
+    }
+  }
+
+  /** Removes {@code e} from its partition's map (if still there) and uncharges it. */
+  private void unlink(Entry e) {
+    if (e.map.remove(e.batch.baseOffset(), e)) {
+      bytes.addAndGet(-e.weight());
+    }
   }
 
   /**
@@ -79,58 +122,81 @@ public final class BatchCache<P> {
    * @return the batches, empty if the batch holding {@code offset} is not cached
    */
   public List<CachedBatch> read(P partition, long offset, int maxBytes, long limitOffset) {
-    ConcurrentSkipListMap<Long, CachedBatch> m = byPartition.get(partition);
+    ConcurrentSkipListMap<Long, Entry> m = byPartition.get(partition);
     if (m == null) {
       return List.of();
     }
-    Map.Entry<Long, CachedBatch> first = m.floorEntry(offset);
-    if (first == null || first.getValue().lastOffset() < offset) {
+    Map.Entry<Long, Entry> first = m.floorEntry(offset);
+    if (first == null || first.getValue().batch.lastOffset() < offset) {
       return List.of();
     }
     List<CachedBatch> out = new ArrayList<>();
     long next = first.getKey();
-    int bytes = 0;
-    for (CachedBatch b : m.tailMap(first.getKey(), true).values()) {
+    int total = 0;
+    for (Entry e : m.tailMap(first.getKey(), true).values()) {
+      CachedBatch b = e.batch;
       if (b.baseOffset() != next || b.lastOffset() >= limitOffset) {
         break;
       }
-      if (!out.isEmpty() && bytes + b.size() > maxBytes) {
+      if (!out.isEmpty() && total + b.size() > maxBytes) {
         break;
       }
       out.add(new CachedBatch(b.baseOffset(), b.lastOffset(), b.bytes().duplicate()));
-      bytes += b.size();
+      total += b.size();
       next = b.lastOffset() + 1;
-    }
-    if (!out.isEmpty()) {
-      cache.getIfPresent(new Key<>(partition, out.get(0).baseOffset())); // records the access
     }
     return out;
   }
 
+  /**
+   * The offset after the contiguous run of cached batches that starts with the one holding {@code
+   * offset}, or {@code offset} itself if that one is not cached.
+   */
+  public long cachedUpTo(P partition, long offset) {
+    ConcurrentSkipListMap<Long, Entry> m = byPartition.get(partition);
+    if (m == null) {
+      return offset;
+    }
+    Map.Entry<Long, Entry> first = m.floorEntry(offset);
+    if (first == null || first.getValue().batch.lastOffset() < offset) {
+      return offset;
+    }
+    long next = first.getKey();
+    for (Entry e : m.tailMap(first.getKey(), true).values()) {
+      if (e.batch.baseOffset() != next) {
+        break;
+      }
+      next = e.batch.lastOffset() + 1;
+    }
+    return next;
+  }
+
   /** Drops every batch of a partition (partition unloaded, deleted or trimmed). */
   public void invalidate(P partition) {
-    ConcurrentSkipListMap<Long, CachedBatch> m = byPartition.remove(partition);
+    ConcurrentSkipListMap<Long, Entry> m = byPartition.remove(partition);
     if (m != null) {
-      m.keySet().forEach(off -> cache.invalidate(new Key<>(partition, off)));
+      for (Entry e : m.values()) {
+        byAge.remove(e.seq, e);
+        unlink(e);
+      }
     }
   }
 
   /** Drops batches of a partition below {@code offset} (DeleteRecords, retention). */
   public void invalidateBelow(P partition, long offset) {
-    ConcurrentSkipListMap<Long, CachedBatch> m = byPartition.get(partition);
+    ConcurrentSkipListMap<Long, Entry> m = byPartition.get(partition);
     if (m != null) {
-      for (CachedBatch b : m.headMap(offset).values()) {
-        if (b.lastOffset() < offset) {
-          cache.invalidate(new Key<>(partition, b.baseOffset()));
-          m.remove(b.baseOffset(), b);
+      for (Entry e : m.headMap(offset).values()) {
+        if (e.batch.lastOffset() < offset) {
+          byAge.remove(e.seq, e);
+          unlink(e);
         }
       }
     }
   }
 
-  /** Bytes held now (approximate; for metrics and tests). */
+  /** Bytes held now, batches plus per-entry overhead (for metrics and tests). */
   public long weightedSize() {
-    cache.cleanUp();
-    return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    return bytes.get();
   }
 }

@@ -3,8 +3,6 @@ package io.strata.broker.partition;
 import io.netty.buffer.Unpooled;
 import io.strata.broker.config.TopicSettings;
 import io.strata.broker.fetch.BatchCache;
-import io.strata.broker.fetch.BatchCache.CachedBatch;
-import io.strata.broker.fetch.Batches;
 import io.strata.broker.produce.BatchValidator;
 import io.strata.broker.produce.BatchValidator.ValidatedBatch;
 import io.strata.broker.producer.ProducerIdManager;
@@ -65,8 +63,7 @@ public final class Partition {
   private final UnwrittenSequences unwritten;
   private final Time time;
   private final BatchCache<TopicIdPartition> tailCache;
-  private final BatchCache<TopicIdPartition> catchupCache;
-  private final int readaheadBytes;
+  private final PartitionReader reader;
   private final AppendObserver observer;
   private volatile TopicSettings settings;
   // Touched only on the executor: bytes appended since the last producer-state snapshot.
@@ -109,8 +106,7 @@ public final class Partition {
     this.unwritten = unwritten;
     this.time = time;
     this.tailCache = tailCache;
-    this.catchupCache = catchupCache;
-    this.readaheadBytes = readaheadBytes;
+    this.reader = new PartitionReader(id, log, tailCache, catchupCache, readaheadBytes);
     this.observer = observer;
     this.snapshotIntervalBytes = snapshotIntervalBytes;
     this.snapshotter = snapshotter;
@@ -295,7 +291,7 @@ public final class Partition {
   /**
    * Reads whole batches starting with the one holding {@code offset}, up to {@code maxBytes} but at
    * least one batch, never above the high watermark: from the tail cache when the offset is recent,
-   * otherwise from the log with read-ahead into the catch-up cache.
+   * otherwise from the log with read-ahead into the catch-up cache ({@link PartitionReader}).
    *
    * @return the records (empty at the high watermark), or {@link OffsetOutOfRangeException}
    */
@@ -317,64 +313,14 @@ public final class Partition {
     if (offset == hw) {
       return CompletableFuture.completedFuture(new ReadResult(MemoryRecords.EMPTY, hw, start, hw));
     }
-    List<CachedBatch> cached = tailCache.read(id, offset, maxBytes, hw);
-    if (cached.isEmpty()) {
-      cached = catchupCache.read(id, offset, maxBytes, hw);
-    }
-    if (!cached.isEmpty()) {
-      MemoryRecords records = concat(cached);
-      bytesOut.add(records.sizeInBytes());
-      return CompletableFuture.completedFuture(new ReadResult(records, hw, start, hw));
-    }
-    int want = Math.max(maxBytes, readaheadBytes);
-    return log.read(offset, want)
+    return reader
+        .read(offset, maxBytes, hw)
         .thenApply(
-            read -> {
-              byte[] heap;
-              try {
-                heap = new byte[read.records().readableBytes()];
-                read.records().getBytes(read.records().readerIndex(), heap);
-              } finally {
-                read.release();
-              }
-              List<CachedBatch> batches = Batches.split(ByteBuffer.wrap(heap));
-              // The first maxBytes (at least one batch) answer this fetch; the rest is read-ahead
-              // for this consumer's next fetch, kept apart from the tail cache.
-              int bytes = 0;
-              int answer = 0;
-              for (CachedBatch b : batches) {
-                if (answer > 0 && bytes + b.size() > maxBytes) {
-                  break;
-                }
-                bytes += b.size();
-                answer++;
-              }
-              for (CachedBatch b : batches.subList(answer, batches.size())) {
-                catchupCache.put(id, b.baseOffset(), b.lastOffset(), b.bytes());
-              }
-              // The answer is the first `bytes` of the heap copy: served as they are, not copied
-              // again. Only the read-ahead part is cached, so the response aliases no cache entry.
-              MemoryRecords records =
-                  MemoryRecords.readableRecords(ByteBuffer.wrap(heap, 0, bytes));
+            records -> {
               bytesOut.add(records.sizeInBytes());
               return new ReadResult(
                   records, log.highWatermark(), log.logStartOffset(), log.highWatermark());
             });
-  }
-
-  private static MemoryRecords concat(List<CachedBatch> batches) {
-    if (batches.size() == 1) {
-      return MemoryRecords.readableRecords(batches.get(0).bytes().duplicate());
-    }
-    int size = 0;
-    for (CachedBatch b : batches) {
-      size += b.size();
-    }
-    ByteBuffer out = ByteBuffer.allocate(size);
-    for (CachedBatch b : batches) {
-      out.put(b.bytes().duplicate());
-    }
-    return MemoryRecords.readableRecords(out.flip());
   }
 
   /** The producers this partition remembers (acknowledged batches), for DescribeProducers. */

@@ -124,8 +124,8 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     this.handoffTimeoutMs = handoffTimeoutMs;
     this.producerStates =
         new ProducerStateStore(store.zk(), metadataRoot, time, config.producerIdExpirationMs());
-    this.tailCache = new BatchCache<>(config.tailCacheBytes(), pool);
-    this.catchupCache = new BatchCache<>(Math.max(16L << 20, config.tailCacheBytes() / 4), pool);
+    this.tailCache = new BatchCache<>(config.tailCacheBytes());
+    this.catchupCache = new BatchCache<>(Math.max(16L << 20, config.tailCacheBytes() / 4));
     this.delayedFetches = delayedFetches;
   }
 
