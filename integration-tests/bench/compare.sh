@@ -22,7 +22,9 @@
 #   1. start the servers, wait for readiness with a deadline (log line / ready line, then the
 #      topic creation itself, retried until the deadline)
 #   2. create topic `bench` (--partitions, default 6) with TopicCommand; warm-up, not measured:
-#      produce and read --warmup-records (default 100000) on topic `bench-warmup`
+#      produce and read --warmup-records (default 500000) on topic `bench-warmup`, so that the
+#      measured runs see servers whose JIT compilers have (mostly) finished: what a long-running
+#      server is. The JIT compile time that still falls into each measured run is printed (jstat).
 #   3. ProducerPerformance: --num-records N, --record-size 1024, --throughput -1, acks=all,
 #      every other producer setting at the kafka-clients 4.3.1 default
 #   4. ConsumerPerformance: catch-up read of all N records from the beginning (new group)
@@ -65,7 +67,7 @@ RECORDS=1000000
 RECORD_SIZE=1024
 PARTITIONS=6
 E2E_MESSAGES=3000
-WARMUP_RECORDS=100000
+WARMUP_RECORDS=500000
 PORT_BASE=21092
 START_TIMEOUT=180
 STRATA_START_TIMEOUT=900
@@ -173,6 +175,28 @@ sessions_cpu_ticks() {
     read -r -a st <<<"$rest"                # st[11]=utime (field 14) st[12]=stime (field 15)
     for sid in "${SERVER_SIDS[@]}"; do
       if [ "${st[3]}" = "$sid" ]; then total=$((total + st[11] + st[12])); break; fi
+    done
+  done
+  echo "$total"
+}
+
+# Seconds the JIT compilers of the running system's JVMs have worked so far (`jstat -compiler`,
+# column Time), summed over every JVM in its sessions. Part of the servers' CPU; shown apart because
+# it is a start-up cost that a long-running server no longer pays.
+sessions_jit_s() {
+  local total=0 sid f rest st pid t
+  for f in /proc/[0-9]*/stat; do
+    { read -r rest <"$f"; } 2>/dev/null || continue
+    pid="${f#/proc/}"; pid="${pid%/stat}"
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = java ] || continue
+    rest="${rest##*) }"
+    read -r -a st <<<"$rest"
+    for sid in "${SERVER_SIDS[@]}"; do
+      if [ "${st[3]}" = "$sid" ]; then
+        t="$(jstat -compiler "$pid" 2>/dev/null | awk 'NR == 2 { print $4 }')"
+        total="$(awk -v a="$total" -v b="${t:-0}" 'BEGIN { print a + b }')"
+        break
+      fi
     done
   done
   echo "$total"
@@ -377,7 +401,7 @@ declare -A R   # R[pair:system:metric]
 METRICS=(produce_mib_s produce_rec_s produce_p50_ms produce_p99_ms e2e_p50_ms e2e_p99_ms consume_mib_s produce_cpu_s_per_gib consume_cpu_s_per_gib)
 # produce_host_cpu_s / consume_host_cpu_s: busy CPU-seconds of the whole machine during the run
 # (servers + the tool + anything else running): with $(nproc) CPUs, wall seconds x CPUs is the most.
-EXTRA=(records_sent produce_avg_ms produce_max_ms produce_s produce_cpu_s produce_host_cpu_s consume_mib_s_incl_join consume_records consume_mib consume_s consume_cpu_s consume_host_cpu_s e2e_avg_ms e2e_p999_ms loadavg_at_start status)
+EXTRA=(records_sent produce_avg_ms produce_max_ms produce_s produce_cpu_s produce_host_cpu_s consume_mib_s_incl_join consume_records consume_mib consume_s consume_cpu_s consume_host_cpu_s e2e_avg_ms e2e_p999_ms loadavg_at_start status produce_jit_s consume_jit_s)
 
 create_topic() { # PAIR TOPIC OUT
   local pair="$1" topic="$2" out="$3" rf="$1" deadline=$((SECONDS + START_TIMEOUT)) cfg=() rc
@@ -446,12 +470,14 @@ run_system() {
 
   # -- produce
   log "pair $pair | $sys: ProducerPerformance $RECORDS x $RECORD_SIZE B, acks=all, throughput unthrottled"
-  local c0 c1 h0 h1 s0 rc=0 line
+  local c0 c1 h0 h1 s0 j0 rc=0 line
+  j0=$(sessions_jit_s)
   c0=$(sessions_cpu_ticks); h0=$(host_busy_ticks); s0=$(date +%s.%N)
   run_tool produce "$raw/produce.out" "$raw/produce.err" org.apache.kafka.tools.ProducerPerformance \
     --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC" --num-records "$RECORDS" \
     --record-size "$RECORD_SIZE" --throughput -1 --command-property acks=all || rc=$?
   c1=$(sessions_cpu_ticks); h1=$(host_busy_ticks)
+  R[$key:produce_jit_s]=$(awk -v a="$j0" -v b="$(sessions_jit_s)" 'BEGIN { printf "%.1f", b - a }')
   R[$key:produce_host_cpu_s]=$(cpu_seconds "$h0" "$h1")
   R[$key:produce_s]=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   line="$(grep -E '^[0-9]+ records sent, .* 99\.9th' "$raw/produce.out" | tail -n 1 || true)"
@@ -474,10 +500,12 @@ run_system() {
   # -- catch-up consume of everything just produced
   local expect="${R[$key:records_sent]:-$RECORDS}"
   log "pair $pair | $sys: ConsumerPerformance catch-up read of $expect records from the beginning"
-  rc=0; c0=$(sessions_cpu_ticks); h0=$(host_busy_ticks); s0=$(date +%s.%N)
+  rc=0; j0=$(sessions_jit_s)
+  c0=$(sessions_cpu_ticks); h0=$(host_busy_ticks); s0=$(date +%s.%N)
   run_tool consume "$raw/consume.out" "$raw/consume.err" org.apache.kafka.tools.ConsumerPerformance \
     --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC" --num-records "$expect" --timeout 30000 || rc=$?
   c1=$(sessions_cpu_ticks); h1=$(host_busy_ticks)
+  R[$key:consume_jit_s]=$(awk -v a="$j0" -v b="$(sessions_jit_s)" 'BEGIN { printf "%.1f", b - a }')
   R[$key:consume_host_cpu_s]=$(cpu_seconds "$h0" "$h1")
   R[$key:consume_s]=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
@@ -555,6 +583,12 @@ print_table() {
     busy+="${busy:+; }$([ $row = kafka ] && echo Kafka || echo Strata) $(busy_pct "$pair:$row:produce") / $(busy_pct "$pair:$row:consume")"
   done
   [ -z "$busy" ] || echo "  machine busy during produce / catch-up, all $(nproc) CPUs (servers' share): $busy"
+  local jit=""
+  for row in kafka strata; do
+    [ "${R[$pair:$row:produce_s]:-}" ] || continue
+    jit+="${jit:+; }$([ $row = kafka ] && echo Kafka || echo Strata) $(val "$pair:$row:produce_jit_s") / $(val "$pair:$row:consume_jit_s")"
+  done
+  [ -z "$jit" ] || echo "  of the servers' CPU, JIT compiler CPU-s during produce / catch-up: $jit"
   if [ "$ONLY" = both ]; then
     local cells=()
     for m in "${METRICS[@]}"; do cells+=("$(ratio "$(val "$pair:strata:$m")" "$(val "$pair:kafka:$m")")"); done
