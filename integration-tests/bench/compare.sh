@@ -588,7 +588,7 @@ print_table() {
     [ "${R[$pair:$row:produce_s]:-}" ] || continue
     jit+="${jit:+; }$([ $row = kafka ] && echo Kafka || echo Strata) $(val "$pair:$row:produce_jit_s") / $(val "$pair:$row:consume_jit_s")"
   done
-  [ -z "$jit" ] || echo "  of the servers' CPU, JIT compiler CPU-s during produce / catch-up: $jit"
+  [ -z "$jit" ] || echo "  JIT compile seconds during produce / catch-up (jstat; elapsed, so inflated when the CPUs are saturated): $jit"
   if [ "$ONLY" = both ]; then
     local cells=()
     for m in "${METRICS[@]}"; do cells+=("$(ratio "$(val "$pair:strata:$m")" "$(val "$pair:kafka:$m")")"); done
