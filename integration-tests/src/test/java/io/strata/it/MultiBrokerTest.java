@@ -36,12 +36,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -388,30 +385,12 @@ class MultiBrokerTest {
     // A late produce sent straight to the old owner is refused: it no longer serves the
     // partition (it stopped when its session expired, before anyone could take it over).
     try (RawKafkaClient raw = new RawKafkaClient("127.0.0.1:" + oldPort)) {
-      ProduceRequestData data =
-          new ProduceRequestData()
-              .setAcks((short) -1)
-              .setTimeoutMs(30_000)
-              .setTopicData(
-                  new ProduceRequestData.TopicProduceDataCollection(
-                      List.of(
-                              new ProduceRequestData.TopicProduceData()
-                                  .setName("expire")
-                                  .setPartitionData(
-                                      List.of(
-                                          new ProduceRequestData.PartitionProduceData()
-                                              .setIndex(0)
-                                              .setRecords(
-                                                  MemoryRecords.withRecords(
-                                                      Compression.NONE,
-                                                      new SimpleRecord(
-                                                          System.currentTimeMillis(),
-                                                          null,
-                                                          "late".getBytes()))))))
-                          .iterator()));
-      ProduceResponse res =
-          (ProduceResponse) raw.send(new ProduceRequest.Builder((short) 3, (short) 12, data));
-      short code = res.data().responses().iterator().next().partitionResponses().get(0).errorCode();
+      ByteBuffer late =
+          MemoryRecords.withRecords(
+                  Compression.NONE,
+                  new SimpleRecord(System.currentTimeMillis(), null, "late".getBytes()))
+              .buffer();
+      short code = raw.produce("expire", 0, late).errorCode();
       assertThat(Errors.forCode(code)).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
     }
     List<ConsumerRecord<String, String>> recs =
