@@ -577,17 +577,15 @@ print_table() {
     [ "$st" = ok ] && echo || echo "   ($st)"
   done
   # How busy the whole machine was: a benchmark on a shared machine competes with other work.
-  local busy=""
+  # And how much JIT compilation still fell into the measured runs.
+  local busy="" jit="" who
   for row in kafka strata; do
     [ "${R[$pair:$row:produce_s]:-}" ] || continue
-    busy+="${busy:+; }$([ $row = kafka ] && echo Kafka || echo Strata) $(busy_pct "$pair:$row:produce") / $(busy_pct "$pair:$row:consume")"
+    [ $row = kafka ] && who=Kafka || who=Strata
+    busy+="${busy:+; }$who $(busy_pct "$pair:$row:produce") / $(busy_pct "$pair:$row:consume")"
+    jit+="${jit:+; }$who $(val "$pair:$row:produce_jit_s") / $(val "$pair:$row:consume_jit_s")"
   done
   [ -z "$busy" ] || echo "  machine busy during produce / catch-up, all $(nproc) CPUs (servers' share): $busy"
-  local jit=""
-  for row in kafka strata; do
-    [ "${R[$pair:$row:produce_s]:-}" ] || continue
-    jit+="${jit:+; }$([ $row = kafka ] && echo Kafka || echo Strata) $(val "$pair:$row:produce_jit_s") / $(val "$pair:$row:consume_jit_s")"
-  done
   [ -z "$jit" ] || echo "  JIT compile seconds during produce / catch-up (jstat; elapsed, so inflated when the CPUs are saturated): $jit"
   if [ "$ONLY" = both ]; then
     local cells=()
