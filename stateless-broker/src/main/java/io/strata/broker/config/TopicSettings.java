@@ -1,5 +1,6 @@
 package io.strata.broker.config;
 
+import io.strata.storage.api.LogConfig;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -79,5 +80,27 @@ public final class TopicSettings {
    */
   public boolean deletesByRetention() {
     return cleanupPolicies.contains(TopicConfigs.CLEANUP_DELETE);
+  }
+
+  /**
+   * The partition log's configuration for this topic: replication factor → ensemble and write
+   * quorum, {@code min.insync.replicas} → ack quorum, retention and tiering as the log applies
+   * them.
+   */
+  public LogConfig logConfig(int rf) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(LogConfig.SEGMENT_BYTES, segmentBytes);
+    props.put(LogConfig.SEGMENT_MS, segmentMs);
+    props.put(LogConfig.RETENTION_MS, deletesByRetention() ? retentionMs : -1L);
+    props.put(LogConfig.RETENTION_BYTES, deletesByRetention() ? retentionBytes : -1L);
+    props.put(LogConfig.MAX_MESSAGE_BYTES, maxMessageBytes);
+    props.put(LogConfig.ENSEMBLE_SIZE, rf);
+    props.put(LogConfig.WRITE_QUORUM_SIZE, rf);
+    props.put(LogConfig.ACK_QUORUM_SIZE, Math.min(rf, minInsyncReplicas));
+    // Tiering (issue 7): the log offloads and trims its bookie copies itself.
+    props.put(LogConfig.REMOTE_STORAGE_ENABLE, remoteStorageEnable);
+    props.put(LogConfig.LOCAL_RETENTION_MS, deletesByRetention() ? localRetentionMs : -1L);
+    props.put(LogConfig.LOCAL_RETENTION_BYTES, deletesByRetention() ? localRetentionBytes : -1L);
+    return new LogConfig(props);
   }
 }

@@ -16,12 +16,10 @@ import io.strata.broker.producer.ProducerStateManager;
 import io.strata.broker.producer.UnwrittenSequences;
 import io.strata.broker.topic.PartitionDirectory;
 import io.strata.broker.util.SerialExecutor;
-import io.strata.storage.api.LogConfig;
 import io.strata.storage.api.LogNotFoundException;
 import io.strata.storage.api.LogStore;
 import io.strata.storage.api.PartitionLog;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +85,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   private final Map<String, CompletableFuture<Partition>> loading = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Void>> unloading = new ConcurrentHashMap<>();
   // Checks of CreateTopics/CreatePartitions waiting for partitions to be served.
-  private final List<Runnable> servedWaiters = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> servedWaiters = new CopyOnWriteArrayList<>();
   // When this broker first saw a partition targeted at it while another live broker owned it.
   private final Map<String, Long> assignedSince = new ConcurrentHashMap<>();
   // True while the ZooKeeper session is disconnected: no loads, appends refused.
@@ -207,7 +205,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
       Partition loaded, String name, TopicRecord topic, TopicSettings settings, Snapshot view) {
     if (!sameSettings(loaded.settings(), settings)) {
       loaded.updateSettings(settings);
-      loaded.log().updateConfig(logConfig(topic, settings));
+      loaded.log().updateConfig(settings.logConfig(topic.replicationFactor()));
     }
     Ownership owner = view.owners().get(name);
     if (owner != null && owner.epoch() > loaded.leaderEpoch()) {
@@ -337,7 +335,7 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
         .thenCompose(prev -> store.claim(name, brokerId, prev))
         .thenCompose(
             own ->
-                logs.open(name, logConfig(topic, settings), own.epoch())
+                logs.open(name, settings.logConfig(topic.replicationFactor()), own.epoch())
                     .thenCompose(
                         plog ->
                             producerStates
@@ -416,25 +414,6 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
         observer,
         config.producerSnapshotIntervalBytes(),
         producerStates::snapshot);
-  }
-
-  LogConfig logConfig(TopicRecord topic, TopicSettings s) {
-    int rf = topic.replicationFactor();
-    Map<String, Object> props = new HashMap<>();
-    props.put(LogConfig.SEGMENT_BYTES, s.segmentBytes);
-    props.put(LogConfig.SEGMENT_MS, s.segmentMs);
-    props.put(LogConfig.RETENTION_MS, s.deletesByRetention() ? s.retentionMs : -1L);
-    props.put(LogConfig.RETENTION_BYTES, s.deletesByRetention() ? s.retentionBytes : -1L);
-    props.put(LogConfig.MAX_MESSAGE_BYTES, s.maxMessageBytes);
-    props.put(LogConfig.ENSEMBLE_SIZE, rf);
-    props.put(LogConfig.WRITE_QUORUM_SIZE, rf);
-    props.put(LogConfig.ACK_QUORUM_SIZE, Math.min(rf, s.minInsyncReplicas));
-    // Tiering (issue 7): the log offloads and trims its bookie copies itself.
-    props.put(LogConfig.REMOTE_STORAGE_ENABLE, s.remoteStorageEnable);
-    props.put(LogConfig.LOCAL_RETENTION_MS, s.deletesByRetention() ? s.localRetentionMs : -1L);
-    props.put(
-        LogConfig.LOCAL_RETENTION_BYTES, s.deletesByRetention() ? s.localRetentionBytes : -1L);
-    return new LogConfig(props);
   }
 
   private void applyRetention() {
