@@ -4,7 +4,6 @@ import io.strata.broker.metadata.MetadataCache;
 import io.strata.broker.metadata.TopicRecord;
 import io.strata.broker.partition.Partition;
 import io.strata.broker.partition.PartitionManager;
-import io.strata.broker.producer.UnwrittenSequences;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -31,10 +30,6 @@ final class PartitionLookup {
   PartitionLookup(MetadataCache cache, PartitionManager partitions) {
     this.cache = cache;
     this.partitions = partitions;
-  }
-
-  UnwrittenSequences unwrittenSequences() {
-    return partitions.unwrittenSequences();
   }
 
   /** Looks up by id when {@code name} is null (request versions that carry topic ids). */

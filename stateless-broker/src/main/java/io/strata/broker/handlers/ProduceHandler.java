@@ -4,7 +4,6 @@ import io.strata.broker.handlers.PartitionLookup.Found;
 import io.strata.broker.partition.Partition;
 import io.strata.broker.partition.Partition.ProduceResult;
 import io.strata.broker.produce.BatchValidator.RecordValidationException;
-import io.strata.broker.producer.UnwrittenSequences;
 import io.strata.protocol.api.ApiRegistry;
 import io.strata.protocol.api.RequestContext;
 import java.nio.ByteBuffer;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -70,7 +68,6 @@ public final class ProduceHandler {
         }
         Found found = lookup.find(topic.name(), topic.topicId(), pd.index());
         if (found.error() != Errors.NONE) {
-          refused(topic, pd);
           parts.add(done(error(pd.index(), new ApiError(found.error(), null))));
           continue;
         }
@@ -85,7 +82,7 @@ public final class ProduceHandler {
                           "Clients cannot produce to internal topic " + topic.name()))));
           continue;
         }
-        parts.add(append(found.partition().get(), topic, pd, timeoutMs, ctx.apiVersion()));
+        parts.add(append(found.partition().get(), pd, timeoutMs, ctx.apiVersion()));
       }
       topics.add(
           TopicHandlers.allOf(parts)
@@ -105,24 +102,8 @@ public final class ProduceHandler {
             });
   }
 
-  /**
-   * Notes an idempotent batch answered with a retriable error and not written, so a later batch of
-   * its producer does not overtake it (see {@link UnwrittenSequences}). Runs before the next
-   * request of the connection is looked at (lookup errors, on the event loop) or before the
-   * partition's next append is checked (failed appends, on the partition's executor).
-   */
-  private void refused(TopicProduceData topic, PartitionProduceData pd) {
-    if (pd.records() instanceof MemoryRecords mr) {
-      lookup.unwrittenSequences().refused(topic.name(), topic.topicId(), pd.index(), mr.buffer());
-    }
-  }
-
-  private CompletableFuture<PartitionProduceResponse> append(
-      Partition partition,
-      TopicProduceData topic,
-      PartitionProduceData pd,
-      long timeoutMs,
-      short version) {
+  private static CompletableFuture<PartitionProduceResponse> append(
+      Partition partition, PartitionProduceData pd, long timeoutMs, short version) {
     ByteBuffer records =
         pd.records() instanceof MemoryRecords mr ? mr.buffer() : ByteBuffer.allocate(0);
     return partition
@@ -155,13 +136,10 @@ public final class ProduceHandler {
                     ? failed.setRecordErrors(new ArrayList<>(rve.recordErrors()))
                     : failed;
               }
-              ApiError failed =
-                  BrokerErrors.toApiError(cause, "appending to " + partition.id().topicPartition());
-              if (failed.exception() instanceof RetriableException) {
-                // Not written (a timed-out append, still in flight, was answered above).
-                refused(topic, pd);
-              }
-              return error(pd.index(), failed);
+              return error(
+                  pd.index(),
+                  BrokerErrors.toApiError(
+                      cause, "appending to " + partition.id().topicPartition()));
             });
   }
 

@@ -11,19 +11,16 @@ import io.strata.broker.producer.ProducerStateManager;
 import io.strata.broker.producer.ProducerStateManager.AppendedOffsets;
 import io.strata.broker.producer.ProducerStateManager.BatchMetadata;
 import io.strata.broker.producer.ProducerStateManager.Check;
-import io.strata.broker.producer.UnwrittenSequences;
 import io.strata.broker.util.SerialExecutor;
 import io.strata.storage.api.AppendResult;
 import io.strata.storage.api.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.UnknownProducerIdException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.utils.Time;
@@ -60,7 +57,6 @@ public final class Partition {
   private final SerialExecutor executor;
   private final ProducerStateManager producers;
   private final ProducerIdManager producerIds;
-  private final UnwrittenSequences unwritten;
   private final Time time;
   private final BatchCache<TopicIdPartition> tailCache;
   private final PartitionReader reader;
@@ -88,7 +84,6 @@ public final class Partition {
       SerialExecutor executor,
       ProducerStateManager producers,
       ProducerIdManager producerIds,
-      UnwrittenSequences unwritten,
       Time time,
       BatchCache<TopicIdPartition> tailCache,
       BatchCache<TopicIdPartition> catchupCache,
@@ -103,7 +98,6 @@ public final class Partition {
     this.executor = executor;
     this.producers = producers;
     this.producerIds = producerIds;
-    this.unwritten = unwritten;
     this.time = time;
     this.tailCache = tailCache;
     this.reader = new PartitionReader(id, log, tailCache, catchupCache, readaheadBytes);
@@ -199,15 +193,6 @@ public final class Partition {
       result.completeExceptionally(notServed());
       return;
     }
-    boolean known = producers.knows(batch.producerId());
-    if (!known) {
-      Optional<String> wait =
-          unwritten.mustWait(id, batch.producerId(), batch.producerEpoch(), batch.baseSequence());
-      if (wait.isPresent()) {
-        result.completeExceptionally(new OutOfOrderSequenceException(wait.get()));
-        return;
-      }
-    }
     Check check =
         producers.check(
             batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence());
@@ -238,9 +223,6 @@ public final class Partition {
             batch.baseSequence(),
             batch.lastSequence(),
             batch.maxTimestamp());
-    if (!known) {
-      unwritten.accepted(id, batch.producerId());
-    }
     appendToLog(batch, meta, result);
   }
 

@@ -13,7 +13,6 @@ import io.strata.broker.metadata.TopicRecord;
 import io.strata.broker.producer.ProducerIdManager;
 import io.strata.broker.producer.ProducerSnapshot;
 import io.strata.broker.producer.ProducerStateManager;
-import io.strata.broker.producer.UnwrittenSequences;
 import io.strata.broker.topic.PartitionDirectory;
 import io.strata.broker.util.SerialExecutor;
 import io.strata.storage.api.LogNotFoundException;
@@ -79,7 +78,6 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
   private final BatchCache<TopicIdPartition> tailCache;
   private final BatchCache<TopicIdPartition> catchupCache;
   private final DelayedFetchQueue<TopicIdPartition> delayedFetches;
-  private final UnwrittenSequences unwritten = new UnwrittenSequences();
 
   private final Map<String, Partition> online = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Partition>> loading = new ConcurrentHashMap<>();
@@ -125,11 +123,6 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
     this.tailCache = new BatchCache<>(config.tailCacheBytes());
     this.catchupCache = new BatchCache<>(Math.max(16L << 20, config.tailCacheBytes() / 4));
     this.delayedFetches = delayedFetches;
-  }
-
-  /** Idempotent batches refused without being written, which later batches must not overtake. */
-  public UnwrittenSequences unwrittenSequences() {
-    return unwritten;
   }
 
   /** Starts reconciling on metadata changes and applying retention. */
@@ -406,7 +399,6 @@ public final class PartitionManager implements PartitionDirectory, AutoCloseable
         new SerialExecutor(pool),
         producers,
         producerIds,
-        unwritten,
         time,
         tailCache,
         catchupCache,

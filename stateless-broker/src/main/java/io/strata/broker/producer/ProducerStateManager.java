@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +34,12 @@ public final class ProducerStateManager {
 
   /** Kafka keeps the metadata of the last five batches per producer (max in-flight requests). */
   public static final int MAX_BATCHES_PER_PRODUCER = 5;
+
+  /**
+   * How many expired producers a partition remembers (ids only, 8 bytes each in a snapshot); the
+   * oldest are forgotten first.
+   */
+  public static final int MAX_EXPIRED_PRODUCERS = 10_000;
 
   /** Offsets assigned to a batch once the log acknowledged it. */
   public record AppendedOffsets(long firstOffset, long lastOffset, long logAppendTime) {}
@@ -128,18 +135,40 @@ public final class ProducerStateManager {
 
   private final Map<Long, ProducerEntry> committed = new HashMap<>();
   private Map<Long, ProducerEntry> current = new HashMap<>();
+  // Ids of producers whose state expired here, oldest first: they may resume at any sequence.
+  private final LinkedHashSet<Long> expired = new LinkedHashSet<>();
 
   /**
    * Checks a batch of an idempotent producer against the current state (Kafka's rules: a lower
    * epoch is INVALID_PRODUCER_EPOCH; a batch equal to one of the last five of this epoch is a
-   * duplicate; with no state for the producer any sequence is accepted, because its earlier batches
-   * may have expired or been deleted; a new epoch must start at sequence 0; otherwise the first
-   * sequence must follow the last one).
+   * duplicate; a new epoch must start at sequence 0; otherwise the first sequence must follow the
+   * last one).
+   *
+   * <p>A producer with no state here is where Strata is stricter than Kafka, which accepts any
+   * sequence from it. Strata does so only for a producer whose state expired here ({@code
+   * producer.id.expiration.ms}; the last {@value #MAX_EXPIRED_PRODUCERS} are remembered, across
+   * moves too), as Kafka does. A producer never seen here must start at sequence 0: a producer
+   * pipelines its batches, and when a partition changes owner its first batch may be refused by the
+   * old owner (or by a broker that does not serve the partition yet) while its next one reaches the
+   * new owner; accepting that one would store the producer's records out of order. The answer,
+   * OUT_OF_ORDER_SEQUENCE_NUMBER, makes the client retry it after the earlier batch (kafka-clients
+   * retries a batch that is not the next unacknowledged one as it is; librdkafka retries it under a
+   * new epoch, in order).
    */
   public Check check(long producerId, short epoch, int firstSeq, int lastSeq) {
     ProducerEntry entry = current.get(producerId);
     if (entry == null || entry.epoch == RecordBatch.NO_PRODUCER_EPOCH) {
-      return Check.ACCEPT;
+      if (firstSeq == 0 || expired.contains(producerId)) {
+        return Check.ACCEPT;
+      }
+      return new Check(
+          Errors.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          "Producer "
+              + producerId
+              + " has not written to this partition and its batch starts at sequence "
+              + firstSeq
+              + ", not 0: its earlier batches must be written first",
+          null);
     }
     if (epoch < entry.epoch) {
       return new Check(
@@ -177,12 +206,6 @@ public final class ProducerStateManager {
     return Check.ACCEPT;
   }
 
-  /** Whether there is state, acknowledged or in flight, for {@code producerId} at some epoch. */
-  public boolean knows(long producerId) {
-    ProducerEntry entry = current.get(producerId);
-    return entry != null && entry.epoch != RecordBatch.NO_PRODUCER_EPOCH;
-  }
-
   private static boolean inSequence(int lastSeq, int nextSeq) {
     return nextSeq == lastSeq + 1L || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
   }
@@ -211,6 +234,7 @@ public final class ProducerStateManager {
    */
   public void onAppended(
       long producerId, short epoch, BatchMetadata meta, AppendedOffsets offsets) {
+    expired.remove(producerId);
     addTo(committed, producerId, epoch, meta);
     meta.outcome.complete(offsets);
   }
@@ -259,24 +283,38 @@ public final class ProducerStateManager {
             timestamp,
             CompletableFuture.completedFuture(
                 new AppendedOffsets(firstOffset, lastOffset, RecordBatch.NO_TIMESTAMP)));
+    expired.remove(producerId);
     addTo(committed, producerId, epoch, meta);
     addTo(current, producerId, epoch, meta);
   }
 
-  /** Drops producers whose newest batch is older than {@code expirationMs} (Kafka's rule). */
+  /**
+   * Drops producers whose newest batch is older than {@code expirationMs} (Kafka's rule), keeping
+   * their ids as expired.
+   */
   public int removeExpired(long nowMs, long expirationMs) {
-    List<Long> expired = new ArrayList<>();
+    List<Long> expiredNow = new ArrayList<>();
     for (ProducerEntry e : committed.values()) {
       if (nowMs - e.lastTimestamp >= expirationMs && !hasPending(e.producerId)) {
-        expired.add(e.producerId);
+        expiredNow.add(e.producerId);
       }
     }
-    expired.forEach(
-        id -> {
-          committed.remove(id);
-          current.remove(id);
-        });
-    return expired.size();
+    for (Long id : expiredNow) {
+      committed.remove(id);
+      current.remove(id);
+      rememberExpired(id);
+    }
+    return expiredNow.size();
+  }
+
+  private void rememberExpired(long producerId) {
+    expired.remove(producerId);
+    expired.add(producerId);
+    Iterator<Long> oldest = expired.iterator();
+    while (expired.size() > MAX_EXPIRED_PRODUCERS) {
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   private boolean hasPending(long producerId) {
@@ -313,11 +351,12 @@ public final class ProducerStateManager {
               offsets.lastOffset(),
               e.lastTimestamp));
     }
-    return new ProducerSnapshot(nextOffset, entries);
+    return new ProducerSnapshot(nextOffset, entries, List.copyOf(expired));
   }
 
   /** Loads a snapshot; batches after {@link ProducerSnapshot#nextOffset()} are then replayed. */
   public void restore(ProducerSnapshot snapshot) {
+    snapshot.expired().forEach(this::rememberExpired);
     for (ProducerSnapshot.Entry e : snapshot.entries()) {
       replay(
           e.producerId(),

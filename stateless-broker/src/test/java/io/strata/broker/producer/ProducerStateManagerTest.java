@@ -21,8 +21,55 @@ class ProducerStateManagerTest {
   }
 
   @Test
-  void acceptsAnySequenceForAnUnknownProducer() {
-    assertThat(state.check(7, (short) 0, 42, 45).accepted()).isTrue();
+  void anUnknownProducerMustStartAtSequenceZero() {
+    Check later = state.check(7, (short) 0, 42, 45);
+    assertThat(later.error()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assertThat(later.message()).contains("Producer 7").contains("sequence 42");
+    assertThat(state.check(7, (short) 3, 0, 41).accepted()).as("any epoch, from 0").isTrue();
+  }
+
+  @Test
+  void aBatchOvertakingOneInFlightWaitsAndFollowsItOnceWritten() {
+    // The first batch is refused elsewhere (the partition was moving); the second arrives first.
+    assertThat(state.check(7, (short) 0, 10, 19).error())
+        .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    appendAndAck(7, (short) 0, 0, 9, 0);
+    assertThat(state.check(7, (short) 0, 10, 19).accepted()).isTrue();
+  }
+
+  @Test
+  void aProducerWhoseStateExpiredMayResumeAtAnySequenceAcrossASnapshot() {
+    appendAndAck(7, (short) 0, 0, 9, 0);
+    assertThat(state.removeExpired(1000L + 60_000, 60_000)).isEqualTo(1);
+    assertThat(state.committedProducers()).isEmpty();
+    assertThat(state.check(7, (short) 0, 10, 19).accepted()).isTrue();
+
+    ProducerStateManager moved = new ProducerStateManager();
+    moved.restore(ProducerSnapshot.decode(state.snapshot(10).encode()));
+    assertThat(moved.check(7, (short) 0, 10, 19).accepted()).isTrue();
+    assertThat(moved.check(8, (short) 0, 10, 19).error())
+        .as("a producer never seen here")
+        .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+
+    // Once it wrote again it is a live producer, checked by sequence.
+    appendAndAck(7, (short) 0, 10, 19, 10);
+    assertThat(state.check(7, (short) 0, 30, 39).error())
+        .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assertThat(state.snapshot(20).expired()).isEmpty();
+  }
+
+  @Test
+  void onlyTheNewestExpiredProducersAreRemembered() {
+    int n = ProducerStateManager.MAX_EXPIRED_PRODUCERS + 1;
+    for (int pid = 1; pid <= n; pid++) {
+      appendAndAck(pid, (short) 0, 0, 0, pid);
+    }
+    assertThat(state.removeExpired(1000L + 60_000, 60_000)).isEqualTo(n);
+    assertThat(state.snapshot(n).expired()).hasSize(ProducerStateManager.MAX_EXPIRED_PRODUCERS);
+    assertThat(state.check(n, (short) 0, 1, 1).accepted()).isTrue();
+    assertThat(state.check(1, (short) 0, 1, 1).error())
+        .as("the oldest one is forgotten")
+        .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
   }
 
   @Test
@@ -90,7 +137,7 @@ class ProducerStateManagerTest {
 
   @Test
   void sequenceWrapsAroundAtIntMax() {
-    appendAndAck(7, (short) 0, Integer.MAX_VALUE - 1, Integer.MAX_VALUE, 0);
+    state.replay(7, (short) 0, Integer.MAX_VALUE - 1, Integer.MAX_VALUE, 0, 1, 1000L);
     assertThat(state.check(7, (short) 0, 0, 4).accepted()).isTrue();
   }
 
