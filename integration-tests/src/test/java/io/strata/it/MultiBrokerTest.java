@@ -77,6 +77,15 @@ class MultiBrokerTest {
     return counts;
   }
 
+  /** Creates a topic with replication factor 3 (every bookie). */
+  private static void createTopic(String name, int partitions) throws Exception {
+    cluster
+        .admin()
+        .createTopics(List.of(new NewTopic(name, partitions, (short) 3)))
+        .all()
+        .get(60, TimeUnit.SECONDS);
+  }
+
   private static KafkaProducer<String, String> producer() {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
@@ -118,11 +127,7 @@ class MultiBrokerTest {
   @Test
   @Order(1)
   void partitionsSpreadEvenlyAcrossBrokers() throws Exception {
-    Admin admin = cluster.admin();
-    admin
-        .createTopics(List.of(new NewTopic("spread", 6, (short) 3)))
-        .all()
-        .get(60, TimeUnit.SECONDS);
+    createTopic("spread", 6);
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
@@ -137,10 +142,7 @@ class MultiBrokerTest {
   @Order(2)
   void moveCopiesNoDataAndKeepsEveryRecord() throws Exception {
     Admin admin = cluster.admin();
-    admin
-        .createTopics(List.of(new NewTopic("moving", 1, (short) 3)))
-        .all()
-        .get(60, TimeUnit.SECONDS);
+    createTopic("moving", 1);
     KafkaProducer<String, String> producer = producer();
     for (int i = 0; i < 200; i++) {
       producer.send(new ProducerRecord<>("moving", 0, "k", "v" + i));
@@ -180,10 +182,7 @@ class MultiBrokerTest {
   @Order(3)
   void aBatchRefusedDuringAMoveIsNotOvertakenByTheNextOne() throws Exception {
     Admin admin = cluster.admin();
-    admin
-        .createTopics(List.of(new NewTopic("overtake", 1, (short) 3)))
-        .all()
-        .get(60, TimeUnit.SECONDS);
+    createTopic("overtake", 1);
     await().atMost(Duration.ofSeconds(60)).until(() -> leaderCounts("overtake").size() == 1);
     int owner = leaderCounts("overtake").keySet().iterator().next();
     TopicPartition tp = new TopicPartition("overtake", 0);
@@ -237,11 +236,7 @@ class MultiBrokerTest {
   @Test
   @Order(4)
   void gracefulShutdownUnderLoadCausesNoProduceError() throws Exception {
-    Admin admin = cluster.admin();
-    admin
-        .createTopics(List.of(new NewTopic("graceful", 3, (short) 3)))
-        .all()
-        .get(60, TimeUnit.SECONDS);
+    createTopic("graceful", 3);
     await().atMost(Duration.ofSeconds(60)).until(() -> leaderCounts("graceful").size() == 3);
     KafkaProducer<String, String> producer = producer();
     List<long[]> acked = Collections.synchronizedList(new ArrayList<>());
@@ -301,11 +296,7 @@ class MultiBrokerTest {
   @Test
   @Order(6)
   void crashedOwnersPartitionsFailOverWithoutLosingAcknowledgedRecords() throws Exception {
-    Admin admin = cluster.admin();
-    admin
-        .createTopics(List.of(new NewTopic("crash", 2, (short) 3)))
-        .all()
-        .get(60, TimeUnit.SECONDS);
+    createTopic("crash", 2);
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> leaderCounts("crash").values().stream().mapToInt(i -> i).sum() == 2);
@@ -360,11 +351,7 @@ class MultiBrokerTest {
   @Test
   @Order(7)
   void aBrokerWhoseSessionExpiredLosesItsPartitionsAndItsLateAppendIsNotStored() throws Exception {
-    Admin admin = cluster.admin();
-    admin
-        .createTopics(List.of(new NewTopic("expire", 1, (short) 3)))
-        .all()
-        .get(60, TimeUnit.SECONDS);
+    createTopic("expire", 1);
     await().atMost(Duration.ofSeconds(60)).until(() -> leaderCounts("expire").size() == 1);
     KafkaProducer<String, String> producer = producer();
     for (int i = 0; i < 50; i++) {

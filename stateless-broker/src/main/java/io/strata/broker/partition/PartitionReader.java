@@ -115,11 +115,8 @@ final class PartitionReader {
                 answer++;
               }
               List<CachedBatch> rest = batches.subList(answer, batches.size());
-              for (CachedBatch b : rest) {
-                catchupCache.put(id, b.baseOffset(), b.lastOffset(), b.bytes());
-              }
               if (!rest.isEmpty()) {
-                trigger = rest.get(0).baseOffset();
+                trigger = cacheAhead(rest);
               }
               // The answer is the first `bytes` of the heap copy: served as they are, not copied
               // again. Only the read-ahead part is cached, so the response aliases no cache entry.
@@ -155,13 +152,7 @@ final class PartitionReader {
             (read, t) -> {
               long nextTrigger = Long.MAX_VALUE;
               if (t == null) {
-                List<CachedBatch> batches = Batches.split(ByteBuffer.wrap(copy(read)));
-                for (CachedBatch b : batches) {
-                  catchupCache.put(id, b.baseOffset(), b.lastOffset(), b.bytes());
-                }
-                if (!batches.isEmpty()) {
-                  nextTrigger = batches.get(0).baseOffset();
-                }
+                nextTrigger = cacheAhead(Batches.split(ByteBuffer.wrap(copy(read))));
               } else {
                 log.debug("Read-ahead of {} from offset {} failed: {}", id, from, t.toString());
               }
@@ -172,6 +163,18 @@ final class PartitionReader {
               }
               done.complete(null);
             });
+  }
+
+  /**
+   * Keeps batches read ahead in the catch-up cache.
+   *
+   * @return the first one's base offset (the next read-ahead trigger), or Long.MAX_VALUE if none
+   */
+  private long cacheAhead(List<CachedBatch> batches) {
+    for (CachedBatch b : batches) {
+      catchupCache.put(id, b.baseOffset(), b.lastOffset(), b.bytes());
+    }
+    return batches.isEmpty() ? Long.MAX_VALUE : batches.get(0).baseOffset();
   }
 
   /** The read's bytes on the heap; releases the read. */
