@@ -2,6 +2,7 @@ package io.strata.protocol.internals;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,8 +12,13 @@ import org.apache.kafka.common.network.TransferableChannel;
 
 /**
  * Copies a kafka-clients {@link Send} (a serialized response with its 4-byte size prefix, built by
- * kafka-clients' own serializers) into one Netty buffer. One copy, straight into the I/O buffer the
- * socket write needs anyway; record payloads are copied from wherever they live. Stateless.
+ * kafka-clients' own serializers) into Netty direct buffers. One copy, straight into the I/O
+ * buffers the socket write needs anyway; record payloads are copied from wherever they live.
+ *
+ * <p>A response larger than {@link #CHUNK} goes into a composite of pooled chunks of that size
+ * rather than one buffer: a buffer above the allocator's chunk size (4 MiB) would be allocated
+ * outside the pool, zeroed and freed again for every large fetch response. The socket writes the
+ * chunks with one gathering write. Stateless.
  */
 public final class SendEncoder {
 
@@ -31,40 +37,95 @@ public final class SendEncoder {
     if (size > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("response of " + size + " bytes does not fit one buffer");
     }
-    ByteBuf buf = alloc.ioBuffer((int) size);
+    ByteBufChannel channel = new ByteBufChannel(alloc, (int) size);
     try {
-      ByteBufChannel channel = new ByteBufChannel(buf);
       int stalls = 0;
       while (!send.completed()) {
-        int before = buf.writerIndex();
+        long before = channel.written;
         send.writeTo(channel);
-        if (buf.writerIndex() == before && ++stalls > 2) {
+        if (channel.written == before && ++stalls > 2) {
           throw new IllegalStateException("response serialization made no progress");
         }
       }
-      return buf;
+      return channel.finish();
     } catch (IOException e) {
-      buf.release();
+      channel.release();
       throw new UncheckedIOException(e);
     } catch (RuntimeException | Error e) {
-      buf.release();
+      channel.release();
       throw e;
     }
   }
 
-  /** A channel that appends everything written to it to a Netty buffer. */
-  private static final class ByteBufChannel implements TransferableChannel {
-    private final ByteBuf out;
+  /** Largest single buffer; larger responses are a composite of such chunks. */
+  static final int CHUNK = 1 << 20;
 
-    ByteBufChannel(ByteBuf out) {
-      this.out = out;
+  /** A channel that appends everything written to it to pooled direct buffers. */
+  private static final class ByteBufChannel implements TransferableChannel {
+    private final ByteBufAllocator alloc;
+    private final int size;
+    private CompositeByteBuf chunks;
+    private ByteBuf out;
+    long written;
+
+    ByteBufChannel(ByteBufAllocator alloc, int size) {
+      this.alloc = alloc;
+      this.size = size;
+      this.out = alloc.ioBuffer(Math.min(size, CHUNK));
+    }
+
+    /** The current chunk, with room for at least one byte. */
+    private ByteBuf room() {
+      if (out.isWritable()) {
+        return out;
+      }
+      if (chunks == null) {
+        chunks = alloc.compositeDirectBuffer(Integer.MAX_VALUE);
+      }
+      chunks.addComponent(true, out);
+      out = null;
+      long left = Math.max(1, size - written);
+      out = alloc.ioBuffer((int) Math.min(left, CHUNK));
+      return out;
     }
 
     @Override
     public int write(ByteBuffer src) {
       int n = src.remaining();
-      out.writeBytes(src);
+      while (src.hasRemaining()) {
+        ByteBuf to = room();
+        int part = Math.min(src.remaining(), to.writableBytes());
+        ByteBuffer slice = src.duplicate();
+        slice.limit(slice.position() + part);
+        to.writeBytes(slice);
+        src.position(src.position() + part);
+      }
+      written += n;
       return n;
+    }
+
+    ByteBuf finish() {
+      if (chunks == null) {
+        ByteBuf single = out;
+        out = null;
+        return single;
+      }
+      chunks.addComponent(true, out);
+      out = null;
+      CompositeByteBuf all = chunks;
+      chunks = null;
+      return all;
+    }
+
+    void release() {
+      if (out != null) {
+        out.release();
+        out = null;
+      }
+      if (chunks != null) {
+        chunks.release();
+        chunks = null;
+      }
     }
 
     @Override
@@ -97,12 +158,16 @@ public final class SendEncoder {
         throws IOException {
       long done = 0;
       while (done < count) {
-        int n = out.writeBytes(fileChannel, position + done, (int) Math.min(count - done, 1 << 20));
+        ByteBuf to = room();
+        int n =
+            to.writeBytes(
+                fileChannel, position + done, (int) Math.min(count - done, to.writableBytes()));
         if (n <= 0) {
           break;
         }
         done += n;
       }
+      written += done;
       return done;
     }
 

@@ -22,6 +22,7 @@ import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownProducerIdException;
+import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.utils.Time;
 
@@ -41,7 +42,7 @@ public final class Partition {
 
   /** Records read for a fetch, with the partition's offsets at the time of the read. */
   public record ReadResult(
-      MemoryRecords records, long highWatermark, long logStartOffset, long lastStableOffset) {}
+      BaseRecords records, long highWatermark, long logStartOffset, long lastStableOffset) {}
 
   /** Where appends tell the broker's caches and waiters about new data. */
   public interface AppendObserver {

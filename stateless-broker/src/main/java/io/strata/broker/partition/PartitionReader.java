@@ -2,6 +2,7 @@ package io.strata.broker.partition;
 
 import io.strata.broker.fetch.BatchCache;
 import io.strata.broker.fetch.BatchCache.CachedBatch;
+import io.strata.broker.fetch.BatchRecords;
 import io.strata.broker.fetch.Batches;
 import io.strata.storage.api.LogReadResult;
 import io.strata.storage.api.PartitionLog;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,12 +64,12 @@ final class PartitionReader {
    * Whole batches starting with the one holding {@code offset}, up to {@code maxBytes} but at least
    * one, below {@code highWatermark} (which must be above {@code offset}).
    */
-  CompletableFuture<MemoryRecords> read(long offset, int maxBytes, long highWatermark) {
+  CompletableFuture<BaseRecords> read(long offset, int maxBytes, long highWatermark) {
     List<CachedBatch> cached = tailCache.read(id, offset, maxBytes, highWatermark);
     if (!cached.isEmpty()) {
-      return CompletableFuture.completedFuture(concat(cached));
+      return CompletableFuture.completedFuture(BatchRecords.of(cached));
     }
-    MemoryRecords ahead = fromCatchupCache(offset, maxBytes, highWatermark);
+    BaseRecords ahead = fromCatchupCache(offset, maxBytes, highWatermark);
     if (ahead != null) {
       return CompletableFuture.completedFuture(ahead);
     }
@@ -80,23 +82,23 @@ final class PartitionReader {
     }
     return pending.thenCompose(
         v -> {
-          MemoryRecords landed = fromCatchupCache(offset, maxBytes, highWatermark);
+          BaseRecords landed = fromCatchupCache(offset, maxBytes, highWatermark);
           return landed != null
               ? CompletableFuture.completedFuture(landed)
               : fromLog(offset, maxBytes, highWatermark);
         });
   }
 
-  private MemoryRecords fromCatchupCache(long offset, int maxBytes, long highWatermark) {
+  private BaseRecords fromCatchupCache(long offset, int maxBytes, long highWatermark) {
     List<CachedBatch> cached = catchupCache.read(id, offset, maxBytes, highWatermark);
     if (cached.isEmpty()) {
       return null;
     }
     readAhead(cached.get(cached.size() - 1).lastOffset() + 1, highWatermark);
-    return concat(cached);
+    return BatchRecords.of(cached);
   }
 
-  private CompletableFuture<MemoryRecords> fromLog(long offset, int maxBytes, long highWatermark) {
+  private CompletableFuture<BaseRecords> fromLog(long offset, int maxBytes, long highWatermark) {
     return partitionLog
         .read(offset, maxBytes + readaheadBytes)
         .thenApply(
@@ -186,20 +188,5 @@ final class PartitionReader {
     } finally {
       read.release();
     }
-  }
-
-  private static MemoryRecords concat(List<CachedBatch> batches) {
-    if (batches.size() == 1) {
-      return MemoryRecords.readableRecords(batches.get(0).bytes().duplicate());
-    }
-    int size = 0;
-    for (CachedBatch b : batches) {
-      size += b.size();
-    }
-    ByteBuffer out = ByteBuffer.allocate(size);
-    for (CachedBatch b : batches) {
-      out.put(b.bytes().duplicate());
-    }
-    return MemoryRecords.readableRecords(out.flip());
   }
 }
