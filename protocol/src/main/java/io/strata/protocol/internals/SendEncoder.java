@@ -99,8 +99,8 @@ public final class SendEncoder {
         slice.limit(slice.position() + part);
         to.writeBytes(slice);
         src.position(src.position() + part);
+        written += part;
       }
-      written += n;
       return n;
     }
 
@@ -166,8 +166,8 @@ public final class SendEncoder {
           break;
         }
         done += n;
+        written += n;
       }
-      written += done;
       return done;
     }
 
