@@ -140,6 +140,10 @@ public final class BookKeeperLogStore implements LogStore {
     // every call Strata makes work the same on it.
     c.setUseV2WireProtocol(true);
     c.setBatchReadEnabled(true);
+    // A ledger's reads go to one bookie while it is available (when its ensemble equals its write
+    // quorum, the default), as Pulsar does by default: consecutive catch-up reads then hit that
+    // bookie's read-ahead cache instead of each bookie reading ahead entries another one serves.
+    c.setStickyReadsEnabled(true);
     return c;
   }
 

@@ -50,6 +50,27 @@ class BookieFailureTest {
     return Integer.parseInt(id.toString().substring("bookie-".length()));
   }
 
+  /**
+   * Reads stick to one bookie of the ensemble (sticky reads); whichever bookie that is, reads go on
+   * from the others when it dies.
+   */
+  @Test
+  void readsGoOnWhenAnyBookieOfTheEnsembleDies() throws Exception {
+    BookKeeperLogStore store = cluster.newStore(new ManualTime());
+    PartitionLog log = await(store.open("sticky", CONFIG, 1));
+    Acked acked = new Acked();
+    AppendResult first = appendMany(log, acked, 40, 2, 1000, 1, 3).get(0);
+    assertReadsAll(log, acked, 0);
+    LedgerMetadata meta = await(cluster.bookKeeper().getLedgerMetadata(first.ledgerId()));
+    for (BookieId b : meta.getAllEnsembles().get(0L)) {
+      int i = bookieIndex(b);
+      cluster.cluster().kill(i);
+      assertReadsAll(log, acked, 0);
+      cluster.cluster().restart(i);
+    }
+    await(log.close());
+  }
+
   @Test
   void aBookieKilledMidStreamIsReplacedByTheSpare() throws Exception {
     ManualTime time = new ManualTime();
