@@ -4,6 +4,7 @@ import io.strata.ops.component.BookKeeperFormat;
 import io.strata.ops.component.BookieServerConfig;
 import io.strata.ops.component.ConfigFiles;
 import io.strata.ops.component.DataDirLock;
+import io.strata.ops.jvm.ClassPreloader;
 import io.strata.storage.embedded.EmbeddedBookie;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -31,6 +32,7 @@ final class BookieCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ClassPreloader.preloadIfEnabled();
     BookieServerConfig config =
         ConfigFiles.load(options.configFile, options.overrides, BookieServerConfig::new);
     String id = config.bookieId();

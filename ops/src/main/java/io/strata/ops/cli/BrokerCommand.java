@@ -3,6 +3,7 @@ package io.strata.ops.cli;
 import io.strata.broker.Broker;
 import io.strata.broker.config.BrokerConfig;
 import io.strata.ops.component.ConfigFiles;
+import io.strata.ops.jvm.ClassPreloader;
 import java.net.InetAddress;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.Endpoint;
@@ -29,6 +30,7 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ClassPreloader.preloadIfEnabled();
     BrokerConfig config =
         ConfigFiles.load(options.configFile, options.overrides, BrokerConfig::new);
     Broker broker = new Broker(config, BrokerConfig::openLogStore, Time.SYSTEM);

@@ -1,5 +1,6 @@
 package io.strata.ops.cli;
 
+import io.strata.ops.jvm.ClassPreloader;
 import io.strata.ops.standalone.Standalone;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,6 +74,7 @@ final class StandaloneCommand implements Callable<Integer> {
     if (bookies < 1 || bookies > 9) {
       throw new IllegalArgumentException("--bookies must be between 1 and 9, got " + bookies);
     }
+    ClassPreloader.preloadIfEnabled();
     Map<String, String> props = new HashMap<>();
     if (configFile != null) {
       props.putAll(load(configFile));
