@@ -22,7 +22,8 @@
 #   1. start the servers, wait for readiness with a deadline (log line / ready line, then the
 #      topic creation itself, retried until the deadline)
 #   2. create topic `bench` (--partitions, default 6) with TopicCommand; warm-up, not measured:
-#      produce and read --warmup-records (default 500000) on topic `bench-warmup`, so that the
+#      --warmup-rounds (default 2) times, produce --warmup-records (default 500000) on topic
+#      `bench-warmup` and read them from the beginning with a new group, so that the
 #      measured runs see servers whose JIT compilers have (mostly) finished: what a long-running
 #      server is. The JIT compile time that still falls into each measured run is printed (jstat).
 #   3. ProducerPerformance: --num-records N, --record-size 1024, --throughput -1, acks=all,
@@ -68,6 +69,7 @@ RECORD_SIZE=1024
 PARTITIONS=6
 E2E_MESSAGES=3000
 WARMUP_RECORDS=500000
+WARMUP_ROUNDS=2
 PORT_BASE=21092
 START_TIMEOUT=180
 STRATA_START_TIMEOUT=900
@@ -96,6 +98,8 @@ Runs Apache Kafka $KAFKA_BROKER_VERSION and Strata side by side with Kafka's own
   --e2e-messages M           EndToEndLatency round trips (default: $E2E_MESSAGES)
   --warmup-records N         records produced and read on topic bench-warmup before the measured
                              runs, not measured (default: $WARMUP_RECORDS; 0 disables)
+  --warmup-rounds R          how many times the warm-up produces and reads (default:
+                             $WARMUP_ROUNDS; 0 disables)
   --results DIR              where raw outputs, summary.csv/json and tables.txt go
                              (default: integration-tests/bench/target/results/<timestamp>)
   --work-dir DIR             parent of the temporary data directories, deleted at the end
@@ -123,6 +127,7 @@ while [ $# -gt 0 ]; do
     --partitions) PARTITIONS="$2"; shift 2 ;;
     --e2e-messages) E2E_MESSAGES="$2"; shift 2 ;;
     --warmup-records) WARMUP_RECORDS="$2"; shift 2 ;;
+    --warmup-rounds) WARMUP_ROUNDS="$2"; shift 2 ;;
     --results) RESULTS_DIR="$2"; shift 2 ;;
     --work-dir) WORK_BASE="$2"; shift 2 ;;
     --strata-cmd) STRATA_CMD="$2"; shift 2 ;;
@@ -142,6 +147,7 @@ for p in "${PAIR_LIST[@]}"; do
   case "$p" in 1|3) ;; *) echo "compare.sh: --pairs takes 1 and/or 3, got '$p'" >&2; exit 2 ;; esac
 done
 [[ "$WARMUP_RECORDS" =~ ^[0-9]+$ ]] || { echo "compare.sh: WARMUP_RECORDS must be a number" >&2; exit 2; }
+[[ "$WARMUP_ROUNDS" =~ ^[0-9]+$ ]] || { echo "compare.sh: --warmup-rounds must be a number, got '$WARMUP_ROUNDS'" >&2; exit 2; }
 for v in RECORDS RECORD_SIZE PARTITIONS E2E_MESSAGES PORT_BASE START_TIMEOUT STRATA_START_TIMEOUT PHASE_TIMEOUT; do
   [[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || { echo "compare.sh: $v must be a positive integer" >&2; exit 2; }
 done
@@ -455,17 +461,24 @@ run_system() {
   create_topic "$pair" "$TOPIC" "$raw/topic.out" || { R[$key:status]="topic creation failed"; finish_system "$data"; return 0; }
 
   # -- warm-up (not measured): the same produce and catch-up read on a topic of its own, so that
-  # neither system is measured while its JIT compiler is still busy.
-  if [ "$WARMUP_RECORDS" -gt 0 ]; then
-    log "pair $pair | $sys: warm-up (not measured): produce and read $WARMUP_RECORDS records on '$TOPIC-warmup'"
-    if ! { create_topic "$pair" "$TOPIC-warmup" "$raw/warmup-topic.out" &&
-           run_tool warm-up "$raw/warmup-produce.out" "$raw/warmup-produce.err" org.apache.kafka.tools.ProducerPerformance \
-             --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC-warmup" --num-records "$WARMUP_RECORDS" \
-             --record-size "$RECORD_SIZE" --throughput -1 --command-property acks=all &&
-           run_tool warm-up "$raw/warmup-consume.out" "$raw/warmup-consume.err" org.apache.kafka.tools.ConsumerPerformance \
-             --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC-warmup" --num-records "$WARMUP_RECORDS" --timeout 30000; }; then
-      warn "pair $pair | $sys: warm-up failed; see $raw/warmup-*"
-    fi
+  # neither system is measured while its JIT compiler is still busy. Two rounds by default: the
+  # first read brings types and branches the produce path had not seen, and the JIT throws away
+  # and recompiles what it compiled for produce alone; measured after one round, the produce run
+  # spent a third of Strata's CPU recompiling (-XX:+LogCompilation), after two about a tenth.
+  if [ "$WARMUP_RECORDS" -gt 0 ] && [ "$WARMUP_ROUNDS" -gt 0 ]; then
+    log "pair $pair | $sys: warm-up (not measured): $WARMUP_ROUNDS x (produce $WARMUP_RECORDS records, read them) on '$TOPIC-warmup'"
+    local round ok=1
+    create_topic "$pair" "$TOPIC-warmup" "$raw/warmup-topic.out" || ok=0
+    for round in $(seq 1 "$WARMUP_ROUNDS"); do
+      [ "$ok" = 1 ] || break
+      { run_tool warm-up "$raw/warmup-produce-$round.out" "$raw/warmup-produce-$round.err" org.apache.kafka.tools.ProducerPerformance \
+          --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC-warmup" --num-records "$WARMUP_RECORDS" \
+          --record-size "$RECORD_SIZE" --throughput -1 --command-property acks=all &&
+        run_tool warm-up "$raw/warmup-consume-$round.out" "$raw/warmup-consume-$round.err" org.apache.kafka.tools.ConsumerPerformance \
+          --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC-warmup" --num-records "$WARMUP_RECORDS" --timeout 30000 \
+          --group "warmup-$round"; } || ok=0
+    done
+    [ "$ok" = 1 ] || warn "pair $pair | $sys: warm-up failed; see $raw/warmup-*"
   fi
 
   # -- produce
@@ -564,7 +577,7 @@ print_table() {
     title="Pair 3: Kafka 3 brokers (RF 3, min.insync.replicas 2) vs Strata 3 bookies (write quorum 3, ack quorum 2)"
   echo
   echo "$title"
-  echo "  $RECORDS records x $RECORD_SIZE B, acks=all, $PARTITIONS partitions, after a $WARMUP_RECORDS-record warm-up; e2e: $E2E_MESSAGES round trips; MiB = 2^20 bytes"
+  echo "  $RECORDS records x $RECORD_SIZE B, acks=all, $PARTITIONS partitions, after a warm-up of $WARMUP_ROUNDS x $WARMUP_RECORDS records; e2e: $E2E_MESSAGES round trips; MiB = 2^20 bytes"
   printf '  %-13s %9s %9s %9s %9s %9s %9s %9s %10s %10s\n' "" "produce" "produce" "produce" "produce" "e2e" "e2e" "catch-up" "CPU-s/GiB" "CPU-s/GiB"
   printf '  %-13s %9s %9s %9s %9s %9s %9s %9s %10s %10s\n' "" "MiB/s" "rec/s" "p50 ms" "p99 ms" "p50 ms" "p99 ms" "MiB/s" "produce" "consume"
   for row in kafka strata; do
@@ -641,7 +654,7 @@ LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "host: $(uname -srm), $(nproc) CPUs, load average at start $LOADAVG_START"
   echo "java: $(java -version 2>&1 | head -n 1)"
   echo "kafka broker: kafka_2.13 $KAFKA_BROKER_VERSION; tools: kafka-tools $KAFKA_TOOLS_VERSION"
-  echo "options: --only $ONLY --pairs $PAIRS --records $RECORDS --record-size $RECORD_SIZE --partitions $PARTITIONS --e2e-messages $E2E_MESSAGES --warmup-records $WARMUP_RECORDS"
+  echo "options: --only $ONLY --pairs $PAIRS --records $RECORDS --record-size $RECORD_SIZE --partitions $PARTITIONS --e2e-messages $E2E_MESSAGES --warmup-records $WARMUP_RECORDS --warmup-rounds $WARMUP_ROUNDS"
   echo "strata: $STRATA_CMD"
 } >"$RESULTS_DIR/env.txt"
 log "results: $RESULTS_DIR"
