@@ -464,7 +464,8 @@ run_system() {
   # neither system is measured while its JIT compiler is still busy. Two rounds by default: the
   # first read brings types and branches the produce path had not seen, and the JIT throws away
   # and recompiles what it compiled for produce alone; measured after one round, the produce run
-  # spent a third of Strata's CPU recompiling (-XX:+LogCompilation), after two about a tenth.
+  # spent a third of Strata's CPU in its compiler threads, after two 5-11% (-XX:+LogCompilation
+  # showed what: recompiling the produce path).
   if [ "$WARMUP_RECORDS" -gt 0 ] && [ "$WARMUP_ROUNDS" -gt 0 ]; then
     log "pair $pair | $sys: warm-up (not measured): $WARMUP_ROUNDS x (produce $WARMUP_RECORDS records, read them) on '$TOPIC-warmup'"
     local round ok=1
