@@ -12,7 +12,7 @@
 # proxies, JFR event handlers). Initialized, not loaded: a class is often loaded early (named
 # in a signature) but linked, which is what the JIT counts, only when first used.
 # --records (default 1000000) must exceed the tail cache (256 MiB of 1 KiB records) so that the
-# catch-up read goes to the bookies. Takes about eight minutes on 2 cores.
+# catch-up read goes to the bookies. Takes about five minutes on 2 cores.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
