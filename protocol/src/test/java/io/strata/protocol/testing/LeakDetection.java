@@ -6,6 +6,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.logging.log4j.Level;
@@ -83,13 +86,31 @@ public final class LeakDetection implements BeforeAllCallback, AfterAllCallback 
   }
 
   /**
+   * Runs a GC and waits until the JVM's reference handler has enqueued what it cleared: Netty's
+   * leak detector sees a leaked buffer only once its weak reference is enqueued, which happens on
+   * another thread after the GC; polling before that (a busy machine) finds nothing.
+   */
+  private static void gcAndWaitForReferenceProcessing() {
+    ReferenceQueue<Object> queue = new ReferenceQueue<>();
+    WeakReference<Object> sentinel = new WeakReference<>(new Object(), queue);
+    System.gc();
+    try {
+      // Bounded: if this GC did not clear the sentinel, the next round's GC will.
+      queue.remove(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Reference.reachabilityFence(sentinel);
+  }
+
+  /**
    * Makes the detector report what has leaked so far: collects garbage, then allocates tracked
    * buffers (at paranoid level every allocation drains the detector's queue of collected, never
    * released buffers). Returns and forgets the reports.
    */
   public static List<String> collectLeaks() {
     for (int round = 0; round < 4; round++) {
-      System.gc();
+      gcAndWaitForReferenceProcessing();
       for (int i = 0; i < 64; i++) {
         ByteBuf a = PooledByteBufAllocator.DEFAULT.directBuffer(16);
         a.release();
