@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,8 +38,10 @@ class StopperTest {
       assertThat(byName)
           .containsEntry("bookie-1", Stopper.Result.STOPPED)
           .containsEntry("bookie-2", Stopper.Result.KILLED);
-      assertThat(polite.isAlive()).isFalse();
-      assertThat(stubborn.isAlive()).isFalse();
+      // Gone: Stopper saw each process exit; the Process objects learn it from the JVM's reaper
+      // thread a moment later, so wait for that (bounded) rather than sample isAlive().
+      assertThat(polite.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(stubborn.waitFor(10, TimeUnit.SECONDS)).isTrue();
       Stopper.Outcome killed =
           outcomes.stream().filter(o -> o.result() == Stopper.Result.KILLED).findFirst().get();
       assertThat(killed.took()).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
