@@ -104,8 +104,8 @@ final class SegmentSwitch {
         .execute(
             () -> {
               if (owner.switchFuture == done && !done.isDone()) {
+                log.warn("Log {}: segment switch still running after {} ms", name, timeoutMs);
                 if (owner.hasQueuedAppends()) {
-                  log.warn("Log {}: segment switch still running after {} ms", name, timeoutMs);
                   owner.failQueue(
                       new LogUnavailableException(
                           "log "
@@ -142,8 +142,9 @@ final class SegmentSwitch {
     owner.detachActive();
     SegmentIndex idx = seg.idx;
     Set<Long> obsolete = new HashSet<>();
-    CompletableFuture<Void> dataClosed =
-        seg.data.closeAsync().exceptionally(e -> null); // our metadata, not the ledger, is truth
+    // Our metadata, not the ledger, is the truth: a close that fails or never finishes (BookKeeper
+    // retrying its metadata write, a client bug) must not hold the switch and its queued appends.
+    CompletableFuture<Void> dataClosed = bounded(seg.data.closeAsync()).exceptionally(e -> null);
     if (idx.entryCount() == 0) {
       idx.seal();
       owner.localSeal =
@@ -174,7 +175,7 @@ final class SegmentSwitch {
                   }
                   return ctx.indexes()
                       .appendChunks(seg.index, idx, seg.persistedEntries)
-                      .thenCompose(x -> seg.index.closeAsync())
+                      .thenCompose(x -> bounded(seg.index.closeAsync()))
                       .thenApply(x -> seg.index.getId());
                 },
                 executor)
@@ -211,6 +212,11 @@ final class SegmentSwitch {
               owner.localSeal = new LocalSeal(seg.data.getId(), sealed, idx, obsolete);
             },
             executor);
+  }
+
+  /** {@code f}, failed with a TimeoutException if it is not done within the add timeout. */
+  private <T> CompletableFuture<T> bounded(CompletableFuture<T> f) {
+    return f.orTimeout(ctx.config().addTimeoutSec(), TimeUnit.SECONDS);
   }
 
   /** Stores the local seal and the new segment (if any) in one compare-and-set. */
